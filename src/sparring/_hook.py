@@ -1,0 +1,60 @@
+"""Register the simulator with LiteLLM the moment LiteLLM is imported, without importing it.
+
+``import sparring`` must stay fast, yet ``litellm.acompletion(model="sim/actor", ...)`` must
+work for anyone who imported sparring. A meta-path finder wraps LiteLLM's loader so that the
+simulator is registered right after ``litellm/__init__`` has run.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+__all__ = ["install_litellm_hook"]
+
+
+class _RegisterAfterLoad(importlib.abc.Loader):
+    def __init__(self, inner: importlib.abc.Loader) -> None:
+        self._inner = inner
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._inner.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._inner.exec_module(module)
+        from sparring.sim import register_provider
+
+        register_provider(module)
+
+
+class _LiteLLMFinder(importlib.abc.MetaPathFinder):
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "litellm":
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _RegisterAfterLoad(spec.loader)  # type: ignore[assignment]
+                return spec
+        return None
+
+
+def install_litellm_hook() -> None:
+    """Register the simulator now if LiteLLM is loaded, else as soon as it is."""
+    if "litellm" in sys.modules:
+        from sparring.sim import register_provider
+
+        register_provider(sys.modules["litellm"])
+        return
+    if not any(isinstance(f, _LiteLLMFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _LiteLLMFinder())

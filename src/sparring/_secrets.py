@@ -1,0 +1,53 @@
+"""Keep secrets out of everything sparring writes: events, logs, exports and error messages.
+
+A secret is the value of an environment variable whose name looks like a credential
+(``*_API_KEY``, ``*_TOKEN``, ``*_SECRET``, ...), or a key handed to a ``Model`` directly.
+``redact`` replaces every known secret, and anything shaped like a common provider key,
+with ``[REDACTED]``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+__all__ = ["REDACTED", "redact", "register_secret", "secret_env_names"]
+
+REDACTED = "[REDACTED]"
+_NAME_RE = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD|ACCESS_KEY)", re.IGNORECASE)
+# Shapes of provider keys, so a key pasted somewhere unexpected is still caught.
+_SHAPE_RE = re.compile(
+    r"\b(sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,}|AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{20,}"
+    r"|gsk_[A-Za-z0-9]{20,}|xai-[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_\-]{30,})"
+)
+_MIN_LEN = 8
+_registered: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret handed over in code (not through the environment)."""
+    if value and len(value) >= _MIN_LEN:
+        _registered.add(value)
+
+
+def secret_env_names() -> list[str]:
+    """Names (never values) of environment variables that look like credentials."""
+    return sorted(name for name in os.environ if _NAME_RE.search(name))
+
+
+def _known() -> list[str]:
+    found = set(_registered)
+    for name in secret_env_names():
+        value = os.environ.get(name, "")
+        if len(value) >= _MIN_LEN:
+            found.add(value)
+    # Longest first, so a key that contains another is replaced whole.
+    return sorted(found, key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every known secret and key-shaped token replaced."""
+    for secret in _known():
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return _SHAPE_RE.sub(REDACTED, text)

@@ -1,0 +1,47 @@
+"""The model layer: ``Model``, ``Roles`` and the ``Gateway`` every call goes through.
+
+LiteLLM is imported on the first call, not here (it takes about two seconds).
+"""
+
+from sparring.models._cache import ResponseCache, cache_key, is_cacheable
+from sparring.models._gateway import Gateway, default_gateway, set_default_gateway
+from sparring.models._limiter import AdaptiveLimiter, ConcurrencyPolicy
+from sparring.models._model import Model
+from sparring.models._retry import Failure, RetryPolicy, classify
+from sparring.models._roles import ROLE_NAMES, ModelLike, Roles, as_model
+from sparring.models._types import (
+    ChatMessage,
+    Completion,
+    CompletionSet,
+    TokenLogprob,
+    TopLogprob,
+    Usage,
+)
+from sparring.models._usage import UsageRow, UsageTotals
+
+__all__ = [
+    "ROLE_NAMES",
+    "AdaptiveLimiter",
+    "ChatMessage",
+    "Completion",
+    "CompletionSet",
+    "ConcurrencyPolicy",
+    "Failure",
+    "Gateway",
+    "Model",
+    "ModelLike",
+    "ResponseCache",
+    "RetryPolicy",
+    "Roles",
+    "TokenLogprob",
+    "TopLogprob",
+    "Usage",
+    "UsageRow",
+    "UsageTotals",
+    "as_model",
+    "cache_key",
+    "classify",
+    "default_gateway",
+    "is_cacheable",
+    "set_default_gateway",
+]

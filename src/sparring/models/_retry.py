@@ -1,0 +1,146 @@
+"""Retry policy and the failure classifier: which errors are worth another attempt.
+
+LiteLLM's exception classes do not say what happened on the network (a refused connection
+and a malformed body both arrive as ``InternalServerError(500)``), so the classifier reads
+the status code, the class name and the message together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+
+from sparring._secrets import redact
+from sparring.errors import ErrorKind
+
+__all__ = ["Failure", "RetryPolicy", "classify"]
+
+_RETRYABLE: frozenset[ErrorKind] = frozenset(
+    {"rate_limit", "timeout", "server", "connection", "malformed"}
+)
+_CONNECTION_HINTS = ("connection error", "connection refused", "errno 111", "connecterror",
+                     "remoteprotocolerror", "server disconnected", "connection reset")
+_MALFORMED_HINTS = ("unterminated string", "expecting value", "jsondecodeerror", "invalid json",
+                    "received response", "extra data", "incomplete chunked", "decode")
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """What one failed attempt tells us."""
+
+    kind: ErrorKind
+    message: str
+    status_code: int | None = None
+    retry_after_s: float | None = None
+
+    @property
+    def retryable(self) -> bool:
+        """Whether another attempt may succeed."""
+        return self.kind in _RETRYABLE
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded retries with exponential backoff and jitter.
+
+    Attributes:
+        max_attempts: Attempts in total, the first included.
+        initial_delay_s: Wait before the second attempt.
+        multiplier: Growth of the wait per attempt.
+        max_delay_s: Cap on one wait.
+        jitter: Random extra wait, as a fraction of the wait (0 disables).
+        max_retry_after_s: Cap on a server's ``Retry-After``.
+    """
+
+    max_attempts: int = 6
+    initial_delay_s: float = 0.5
+    multiplier: float = 2.0
+    max_delay_s: float = 30.0
+    jitter: float = 0.25
+    max_retry_after_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("RetryPolicy.max_attempts must be at least 1")
+
+    def delay(self, attempt: int, failure: Failure, rng: random.Random | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        base = min(self.max_delay_s, self.initial_delay_s * self.multiplier ** (attempt - 1))
+        base += base * self.jitter * (rng or random).random()
+        if failure.retry_after_s is not None:
+            base = max(base, min(failure.retry_after_s, self.max_retry_after_s))
+        return base
+
+
+def _status_of(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        return status
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _retry_after_of(exc: BaseException) -> float | None:
+    headers = getattr(exc, "litellm_response_headers", None)
+    if headers is None:
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+    if headers is None:
+        return None
+    try:
+        value = headers.get("retry-after")
+    except (AttributeError, TypeError):
+        return None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _kind_from_status(status: int, text: str) -> ErrorKind:
+    if status in (401, 403):
+        return "auth"
+    if status == 429:
+        return "rate_limit"
+    if status == 408:
+        return "timeout"
+    if status >= 500:
+        if any(h in text for h in _CONNECTION_HINTS):
+            return "connection"
+        if any(h in text for h in _MALFORMED_HINTS):
+            return "malformed"
+        return "server"
+    if status in (400, 404, 409, 413, 422):
+        return "bad_request"
+    return "unknown"
+
+
+def classify(exc: BaseException) -> Failure:
+    """Turn any exception from a backend into a redacted ``Failure``."""
+    name = type(exc).__name__
+    text = f"{name}: {exc}"
+    low = text.lower()
+    status = _status_of(exc)
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError) or name in ("Timeout", "APITimeoutError"):
+        kind: ErrorKind = "timeout"
+    elif name in ("AuthenticationError", "PermissionDeniedError"):
+        kind = "auth"
+    elif name == "RateLimitError":
+        kind = "rate_limit"
+    elif name in ("BadRequestError", "NotFoundError", "UnprocessableEntityError",
+                  "ContextWindowExceededError", "ContentPolicyViolationError",
+                  "UnsupportedParamsError", "InvalidRequestError"):
+        kind = "bad_request"
+    elif status is not None:
+        kind = _kind_from_status(status, low)
+    elif name in ("APIConnectionError", "ConnectError", "ConnectionError") or isinstance(
+        exc, ConnectionError
+    ):
+        kind = "connection"
+    elif any(h in low for h in _MALFORMED_HINTS):
+        kind = "malformed"
+    else:
+        kind = "unknown"
+    message = redact(" ".join(text.split()))[:500]
+    return Failure(kind=kind, message=message, status_code=status, retry_after_s=_retry_after_of(exc))
