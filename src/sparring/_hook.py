@@ -20,11 +20,18 @@ class _RegisterAfterLoad(importlib.abc.Loader):
     def __init__(self, inner: importlib.abc.Loader) -> None:
         self._inner = inner
 
+    def __getattr__(self, name: str) -> object:
+        # Resource readers and the like: litellm reads package data while it imports.
+        return getattr(self._inner, name)
+
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         return self._inner.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
         self._inner.exec_module(module)
+        if module.__spec__ is not None:  # hand the real loader back once the module exists
+            module.__spec__.loader = self._inner
+        module.__loader__ = self._inner
         from sparring.sim import register_provider
 
         register_provider(module)

@@ -1,0 +1,59 @@
+"""The offline simulator: a seeded world with ground truth and simulated roles of tunable skill.
+
+It is a *simulator*, not a language model: it writes realistic text in the formats sparring's
+prompts ask for, and its roles make mistakes at rates you set, so tests and benchmarks can check
+that algorithms do what the papers claim. It knows nothing beyond its own world (and the hidden
+gold answers you pass it).
+
+Use it as ``sim/<role>`` through LiteLLM (registered when sparring is imported), in process with
+``SimEngine``, or over HTTP with ``sparring serve-sim``.
+"""
+
+from sparring.sim._arith import ArithmeticTask, GoldStep, make_problem, parse_problem
+from sparring.sim._context import SimContext
+from sparring.sim._engine import SimEngine, detect_purpose, register_behaviour
+from sparring.sim._grade import StepTruth, check_steps, quality
+from sparring.sim._open import KeyPoint, OpenTask, make_instruction, parse_instruction
+from sparring.sim._profile import (
+    ActorSkill,
+    CriticSkill,
+    JudgeSkill,
+    MetaJudgeSkill,
+    PlannerSkill,
+    SimProfile,
+    SneakySkill,
+)
+from sparring.sim._provider import register_provider, request_from_params
+from sparring.sim._types import SimChoice, SimRequest, SimResponse
+from sparring.sim._world import SimWorld
+
+__all__ = [
+    "ActorSkill",
+    "ArithmeticTask",
+    "CriticSkill",
+    "GoldStep",
+    "JudgeSkill",
+    "KeyPoint",
+    "MetaJudgeSkill",
+    "OpenTask",
+    "PlannerSkill",
+    "SimChoice",
+    "SimContext",
+    "SimEngine",
+    "SimProfile",
+    "SimRequest",
+    "SimResponse",
+    "SimWorld",
+    "SneakySkill",
+    "StepTruth",
+    "check_steps",
+    "detect_purpose",
+    "make_instruction",
+    "make_problem",
+    "parse_instruction",
+    "parse_problem",
+    "quality",
+    "register_behaviour",
+    "register_provider",
+    "request_from_params",
+]

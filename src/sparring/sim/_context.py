@@ -1,0 +1,93 @@
+"""What a simulated model understands of a request: its purpose, fenced blocks and task."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sparring.prompts._blocks import find_blocks
+from sparring.sim._arith import ArithmeticTask, parse_problem
+from sparring.sim._grade import Task
+from sparring.sim._open import parse_instruction
+from sparring.sim._profile import SimProfile
+from sparring.sim._rng import rng_for
+from sparring.sim._types import SimRequest
+
+__all__ = ["SimContext", "build_context"]
+
+_FENCE_BODY_RE = re.compile(r"\[BEGIN ([A-Z][A-Z0-9 _]*?) #(\w+)\]\n.*?\n?\[END \1 #\2\]", re.DOTALL)
+DEFAULT_TEMPERATURE = 0.7
+
+
+@dataclass
+class SimContext:
+    """A parsed request.
+
+    Attributes:
+        request: The raw request.
+        text: Every message's content, joined.
+        instructions: ``text`` with the bodies of fenced blocks removed: what the prompt asks,
+            without what it quotes (so a candidate's text cannot change the purpose).
+        blocks: Fenced blocks by label (the last one wins).
+        profile: The skills in force.
+        seed: The seed in force.
+        temperature: The temperature in force.
+        purpose: Set by the engine once detected.
+    """
+
+    request: SimRequest
+    text: str
+    instructions: str
+    blocks: dict[str, str]
+    profile: SimProfile
+    seed: int
+    temperature: float
+    purpose: str = ""
+    _nonce: str = field(default_factory=lambda: os.urandom(8).hex())
+
+    @cached_property
+    def task(self) -> Task | None:
+        """The world's task this request is about, read from its text (None if unknown)."""
+        for source in (self.blocks.get("QUESTION"), self.instructions, self.text):
+            if not source:
+                continue
+            task: Task | None = parse_problem(source) or parse_instruction(source)
+            if task is not None:
+                return task
+        return None
+
+    @property
+    def arithmetic(self) -> ArithmeticTask | None:
+        """The task, when it is an arithmetic problem."""
+        return self.task if isinstance(self.task, ArithmeticTask) else None
+
+    def asks(self, *phrases: str) -> bool:
+        """Whether the instructions (outside fenced blocks) mention any of ``phrases``."""
+        low = self.instructions.lower()
+        return any(p.lower() in low for p in phrases)
+
+    def rng(self, sample_index: int) -> random.Random:
+        """The randomness of one sample.
+
+        Greedy decoding gives every sample the same draw; a sampled call without a seed is
+        not reproducible (like a real model), one with a seed is.
+        """
+        base = (self.seed, self.request.model, self.purpose, self.text)
+        if self.temperature <= 0.0:
+            return rng_for(*base, "greedy")
+        if self.request.seed is None:
+            return rng_for(*base, self._nonce, sample_index)
+        return rng_for(*base, self.temperature, sample_index)
+
+
+def build_context(request: SimRequest, profile: SimProfile, default_seed: int) -> SimContext:
+    """Parse a request once; behaviours read the result."""
+    text = "\n\n".join(str(m.get("content") or "") for m in request.messages)
+    blocks = {b.label: b.body for b in find_blocks(text)}
+    instructions = _FENCE_BODY_RE.sub(lambda m: f"[{m.group(1)}]", text)
+    temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
+    seed = default_seed if request.seed is None else request.seed
+    return SimContext(request, text, instructions, blocks, profile, seed, float(temperature))
