@@ -4,7 +4,14 @@ LiteLLM is imported on the first call, not here (it takes about two seconds).
 """
 
 from sparring.models._cache import ResponseCache, cache_key, is_cacheable
-from sparring.models._gateway import Gateway, default_gateway, set_default_gateway
+from sparring.models._backend import Backend, BackendRequest, BackendResult
+from sparring.models._gateway import (
+    SIM_PRICE_PER_TOKEN,
+    Gateway,
+    backend_for,
+    default_gateway,
+    set_default_gateway,
+)
 from sparring.models._limiter import AdaptiveLimiter, ConcurrencyPolicy
 from sparring.models._model import Model
 from sparring.models._retry import Failure, RetryPolicy, classify
@@ -21,6 +28,10 @@ from sparring.models._usage import UsageRow, UsageTotals
 
 __all__ = [
     "ROLE_NAMES",
+    "SIM_PRICE_PER_TOKEN",
+    "Backend",
+    "BackendRequest",
+    "BackendResult",
     "AdaptiveLimiter",
     "ChatMessage",
     "Completion",
@@ -39,6 +50,7 @@ __all__ = [
     "UsageRow",
     "UsageTotals",
     "as_model",
+    "backend_for",
     "cache_key",
     "classify",
     "default_gateway",

@@ -11,7 +11,7 @@ import asyncio
 import random
 import time
 import uuid
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from sparring.errors import ModelCallError, model_error
@@ -32,7 +32,7 @@ from sparring.trace import (
     RetryEvent,
 )
 
-__all__ = ["Gateway", "default_gateway", "set_default_gateway"]
+__all__ = ["SIM_PRICE_PER_TOKEN", "Gateway", "backend_for", "default_gateway", "set_default_gateway"]
 
 _OVERRIDES = (*SAMPLING_FIELDS, "timeout_s")
 T = TypeVar("T")
@@ -60,6 +60,8 @@ class Gateway:
         concurrency: The adaptive concurrency policy (per model).
         timeout_s: Per-attempt timeout overriding every model's own ``timeout_s``.
         seed: Seed of the backoff jitter, for reproducible waits in tests.
+        backend_factory: Builds the backend for a model (LiteLLM, or LangChain for a
+            ``chat_model``, when None); a hook for custom clients and tests.
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class Gateway:
         concurrency: ConcurrencyPolicy | None = None,
         timeout_s: float | None = None,
         seed: int | None = None,
+        backend_factory: Callable[[Model], Backend] | None = None,
     ) -> None:
         self.sink: EventSink = sink or NullSink()
         self.cache = cache
@@ -80,6 +83,7 @@ class Gateway:
         self.usage = UsageTotals()
         self._limiters: dict[tuple[str, str | None], AdaptiveLimiter] = {}
         self._rng = random.Random(seed)
+        self._backend_factory = backend_factory or backend_for
 
     def emit(self, event: Event) -> None:
         """Send an event to the sink; a failing sink never breaks a call."""
@@ -133,7 +137,7 @@ class Gateway:
     async def attempt(self, model: Model, request: BackendRequest, call: _CallSpec,
                       outcome: _Outcome) -> BackendResult:
         """Run one request with retries; raise a typed ``ModelCallError`` when out of attempts."""
-        backend = _backend_for(model)
+        backend = self._backend_factory(model)
         limiter = self.limiter(model)
         for attempt in range(1, self.retry.max_attempts + 1):
             outcome.attempts += 1
@@ -277,7 +281,8 @@ async def _gather_or_cancel(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
         raise
 
 
-def _backend_for(model: Model) -> Backend:
+def backend_for(model: Model) -> Backend:
+    """The default backend: LangChain for a ``chat_model``, LiteLLM otherwise."""
     if model.chat_model is not None:
         from sparring.models._langchain import LangChainBackend
 
@@ -287,12 +292,18 @@ def _backend_for(model: Model) -> Backend:
     return LiteLLMBackend(model)
 
 
+# A made-up price for the simulator, so cost totals are exercised offline (clearly fictional).
+SIM_PRICE_PER_TOKEN = (2e-7, 8e-7)
+
+
 def _price(model: Model, usage: Usage, reported: float | None) -> float | None:
-    """The backend's cost, or one computed from the model's price overrides."""
-    if model.input_cost_per_token is not None and model.output_cost_per_token is not None:
-        return (usage.prompt_tokens * model.input_cost_per_token
-                + usage.completion_tokens * model.output_cost_per_token)
-    return reported
+    """The model's price overrides, else the backend's cost, else the simulator's price."""
+    prices = (model.input_cost_per_token, model.output_cost_per_token)
+    if prices[0] is None or prices[1] is None:
+        if reported is not None or not model.is_simulated:
+            return reported
+        prices = SIM_PRICE_PER_TOKEN
+    return usage.prompt_tokens * prices[0] + usage.completion_tokens * prices[1]
 
 
 def _timeout_failure(request: BackendRequest) -> Failure:

@@ -132,12 +132,12 @@ def classify(exc: BaseException) -> Failure:
                   "ContextWindowExceededError", "ContentPolicyViolationError",
                   "UnsupportedParamsError", "InvalidRequestError"):
         kind = "bad_request"
-    elif status is not None:
-        kind = _kind_from_status(status, low)
     elif name in ("APIConnectionError", "ConnectError", "ConnectionError") or isinstance(
         exc, ConnectionError
     ):
         kind = "connection"
+    elif status is not None:
+        kind = _kind_from_status(status, low)
     elif any(h in low for h in _MALFORMED_HINTS):
         kind = "malformed"
     else:
