@@ -38,5 +38,6 @@ for f in requirements/runtime.lock requirements/dev.lock; do
     echo "# Install with: pip install --require-hashes -r $f"
     cat "$f"; } > "$tmp"
   mv "$tmp" "$f"
+  chmod 644 "$f"
   echo "$f: $(grep -c '^[A-Za-z0-9]' "$f") packages"
 done

@@ -11,7 +11,6 @@ itself as the LiteLLM provider ``sim`` as soon as LiteLLM is imported, by anyone
 from __future__ import annotations
 
 import os
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 # Before anything imports litellm: use its bundled price map, never fetch one at import.
@@ -24,16 +23,21 @@ install_litellm_hook()
 if TYPE_CHECKING:
     from sparring.models import Model, Roles
 
+    __version__: str
+
 __all__ = ["Model", "Roles", "__version__"]
 
-try:
-    __version__ = metadata.version("sparring")
-except metadata.PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0+local"
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: ``import sparring`` stays fast; the model layer loads on first use.
+    # Lazy: ``import sparring`` stays fast; the model layer and metadata load on first use.
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            return metadata.version("sparring")
+        except metadata.PackageNotFoundError:  # running from a source tree
+            return "0.0.0+local"
     if name in ("Model", "Roles"):
         from sparring import models
 

@@ -1,0 +1,67 @@
+"""The ``sparring`` command line: a thin layer, and the only code that reads env vars and files.
+
+Subcommands are imported when invoked, so ``sparring --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+__all__ = ["main"]
+
+# name -> (module, attribute, one-line help); modules load only when the command runs.
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("sparring.cli._demo", "demo",
+             "Run every role once over a few problems (simulator by default)."),
+    "doctor": ("sparring.cli._doctor", "doctor",
+               "Check each role's model, its key (by name) and one tiny request."),
+    "serve-sim": ("sparring.cli._serve", "serve_sim",
+                  "Serve the simulator as an OpenAI-compatible API on loopback."),
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        module, attr, _ = _COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _version() -> str:
+    from sparring import __version__
+
+    return __version__
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                                "max_content_width": 100})
+@click.version_option(_version(), "-V", "--version", prog_name="sparring")
+def cli() -> None:
+    """sparring: LangGraph graphs for self-improving LLM loops.
+
+    Roles (actor, judge, meta_judge, critic, sneaky, planner) are bound to models with
+    --actor/--judge/... or --roles FILE. Any LiteLLM model string works: openai/...,
+    anthropic/..., hosted_vllm/... (with --api-base), ollama/..., or sim/<role>.
+
+    With no model named, every role runs on the built-in offline SIMULATOR: a seeded world
+    with known answers and simulated roles of tunable skill, not a language model.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the ``sparring`` script."""
+    return cli.main(args=argv, prog_name="sparring")
