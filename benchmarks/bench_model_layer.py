@@ -26,8 +26,8 @@ from collections.abc import Awaitable, Callable
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from sparring.models import Gateway, Model, RetryPolicy  # noqa: E402
-from sparring.sim import SimEngine, SimRequest, SimWorld  # noqa: E402
+from sparring.models import Gateway, Model, RetryPolicy
+from sparring.sim import SimEngine, SimRequest, SimWorld
 
 Call = Callable[[int], Awaitable[object]]
 
@@ -56,7 +56,7 @@ async def _rate(call: Call, calls: int, concurrency: int, repeats: int = 3) -> f
     for _ in range(repeats):
         sem = asyncio.Semaphore(concurrency)
 
-        async def one(i: int) -> None:
+        async def one(i: int, sem: asyncio.Semaphore = sem) -> None:
             async with sem:
                 await call(i)
 
@@ -74,14 +74,20 @@ async def bench_in_process(calls: int, concurrency: int) -> dict[str, float]:
     model = Model(name="sim/actor", seed=0)
 
     async def raw(i: int) -> object:
-        return await litellm.acompletion(model="sim/actor", seed=0, sample_index=0,
-                                         messages=[{"role": "user", "content": qs[i % 256]}])
+        return await litellm.acompletion(
+            model="sim/actor",
+            seed=0,
+            sample_index=0,
+            messages=[{"role": "user", "content": qs[i % 256]}],
+        )
 
     async def ours(i: int) -> object:
         return await gateway.complete(model, qs[i % 256])
 
-    return {"litellm sim/ provider": await _rate(raw, calls, concurrency),
-            "sparring gateway, sim/": await _rate(ours, calls, concurrency)}
+    return {
+        "litellm sim/ provider": await _rate(raw, calls, concurrency),
+        "sparring gateway, sim/": await _rate(ours, calls, concurrency),
+    }
 
 
 def _free_port() -> int:
@@ -123,15 +129,24 @@ async def bench_http(base: str, calls: int, concurrency: int) -> dict[str, float
         return await client.chat.completions.create(model="actor", messages=msgs(i), seed=0)  # type: ignore[arg-type]
 
     async def raw_litellm(i: int) -> object:
-        return await litellm.acompletion(model="openai/actor", api_base=base, api_key="sk-bench",
-                                         messages=msgs(i), seed=0, max_retries=0)
+        return await litellm.acompletion(
+            model="openai/actor",
+            api_base=base,
+            api_key="sk-bench",
+            messages=msgs(i),
+            seed=0,
+            max_retries=0,
+        )
 
     async def ours(i: int) -> object:
         return await gateway.complete(model, qs[i % 256])
 
     out = {}
-    for name, call in (("openai client", raw_openai), ("litellm.acompletion", raw_litellm),
-                       ("sparring gateway", ours)):
+    for name, call in (
+        ("openai client", raw_openai),
+        ("litellm.acompletion", raw_litellm),
+        ("sparring gateway", ours),
+    ):
         out[name] = await _rate(call, calls, concurrency)
     await client.close()
     return out
@@ -148,8 +163,10 @@ def main() -> None:
     in_proc = asyncio.run(bench_in_process(args.calls, args.concurrency))
     base_rate = in_proc["litellm sim/ provider"]
     for name, rate in in_proc.items():
-        print(f"  {name:28} {rate:8,.0f} calls/s  {1000 / rate:6.2f} ms/call  "
-              f"x{base_rate / rate:.2f} the time of raw litellm")
+        print(
+            f"  {name:28} {rate:8,.0f} calls/s  {1000 / rate:6.2f} ms/call  "
+            f"x{base_rate / rate:.2f} the time of raw litellm"
+        )
     proc, base = start_server()
     try:
         http = asyncio.run(bench_http(base, args.calls, args.concurrency))
@@ -160,8 +177,10 @@ def main() -> None:
     for name, rate in http.items():
         print(f"  {name:28} {rate:8,.0f} calls/s  {1000 / rate:6.2f} ms/call")
     ours = http["sparring gateway"]
-    print(f"gateway/litellm time ratio: {http['litellm.acompletion'] / ours:.2f}x; "
-          f"gateway/openai-client time ratio: {http['openai client'] / ours:.2f}x")
+    print(
+        f"gateway/litellm time ratio: {http['litellm.acompletion'] / ours:.2f}x; "
+        f"gateway/openai-client time ratio: {http['openai client'] / ours:.2f}x"
+    )
 
 
 if __name__ == "__main__":

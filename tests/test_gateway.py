@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests._scripted import ScriptedBackend
 
 from sparring import Model
 from sparring.errors import (
@@ -18,12 +19,13 @@ from sparring.errors import (
 )
 from sparring.models import ConcurrencyPolicy, Gateway, ResponseCache, RetryPolicy, classify
 from sparring.trace import ConcurrencyEvent, JsonlSink, MemorySink, ModelCallEvent, RetryEvent
-from tests._scripted import ScriptedBackend
 
 FAST = RetryPolicy(max_attempts=4, initial_delay_s=0.001, jitter=0.0)
 
 
-def _litellm_error(name: str, status: int, message: str = "boom", retry_after: str | None = None) -> Exception:
+def _litellm_error(
+    name: str, status: int, message: str = "boom", retry_after: str | None = None
+) -> Exception:
     import litellm
 
     headers = {"retry-after": retry_after} if retry_after else {}
@@ -44,7 +46,12 @@ def _gateway(backend: ScriptedBackend, sink: MemorySink | None = None, **kw: obj
         ("RateLimitError", 429, "slow down", "rate_limit"),
         ("InternalServerError", 500, "kaboom", "server"),
         ("InternalServerError", 500, "OpenAIException - Connection error.", "connection"),
-        ("InternalServerError", 500, "error - Unterminated string starting at: line 1", "malformed"),
+        (
+            "InternalServerError",
+            500,
+            "error - Unterminated string starting at: line 1",
+            "malformed",
+        ),
         ("ServiceUnavailableError", 503, "busy", "server"),
         ("Timeout", 408, "Request timed out", "timeout"),
         ("AuthenticationError", 401, "bad key", "auth"),
@@ -68,7 +75,9 @@ def test_classify_reads_retry_after_and_redacts(monkeypatch: pytest.MonkeyPatch)
 
 
 async def test_retries_transient_failures_then_succeeds() -> None:
-    backend = ScriptedBackend([_litellm_error("RateLimitError", 429), _litellm_error("InternalServerError", 500)])
+    backend = ScriptedBackend(
+        [_litellm_error("RateLimitError", 429), _litellm_error("InternalServerError", 500)]
+    )
     sink = MemorySink()
     result = await _gateway(backend, sink).complete(Model(name="openai/x"), "hi", role="judge")
     assert result.text == "ok #0" and result.attempts == 3 and result.retries == 2
@@ -80,8 +89,10 @@ async def test_retries_transient_failures_then_succeeds() -> None:
 
 
 async def test_auth_and_bad_request_are_not_retried() -> None:
-    for name, status, cls in (("AuthenticationError", 401, ModelAuthError),
-                              ("BadRequestError", 400, ModelBadRequestError)):
+    for name, status, cls in (
+        ("AuthenticationError", 401, ModelAuthError),
+        ("BadRequestError", 400, ModelBadRequestError),
+    ):
         backend = ScriptedBackend([_litellm_error(name, status)])
         sink = MemorySink()
         with pytest.raises(cls) as info:
@@ -127,7 +138,7 @@ async def test_timeout_is_enforced_per_attempt() -> None:
     backend = ScriptedBackend(delay_s=5.0)
     sink = MemorySink()
     started = time.monotonic()
-    with pytest.raises(ModelTimeoutError, match="no answer within 0.05s"):
+    with pytest.raises(ModelTimeoutError, match=r"no answer within 0\.05s"):
         await _gateway(backend, sink).complete(Model(name="openai/x", timeout_s=0.05), "hi")
     assert time.monotonic() - started < 2.0
     assert len(backend.calls) == 4 and len(sink.of_kind(RetryEvent)) == 3
@@ -195,7 +206,9 @@ async def test_cache_hits_identical_seeded_request_and_misses_otherwise(tmp_path
     assert len(backend.calls) == 6
 
 
-async def test_cache_skips_unseeded_samples_keeps_greedy_and_never_stores_errors(tmp_path: Path) -> None:
+async def test_cache_skips_unseeded_samples_keeps_greedy_and_never_stores_errors(
+    tmp_path: Path,
+) -> None:
     backend = ScriptedBackend([_litellm_error("BadRequestError", 400)])
     cache = ResponseCache(tmp_path / "c.sqlite")
     gw = _gateway(backend, cache=cache)
@@ -215,7 +228,9 @@ async def test_cache_persists_across_instances(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite"
     model = Model(name="openai/x", temperature=0.0)
     await _gateway(ScriptedBackend(text="first"), cache=ResponseCache(path)).complete(model, "q")
-    result = await _gateway(ScriptedBackend(text="second"), cache=ResponseCache(path)).complete(model, "q")
+    result = await _gateway(ScriptedBackend(text="second"), cache=ResponseCache(path)).complete(
+        model, "q"
+    )
     assert result.cache_hit and result.text == "first #0"
 
 
@@ -223,10 +238,18 @@ async def test_usage_and_cost_totals_per_role_and_model() -> None:
     gw = _gateway(ScriptedBackend())
     await gw.complete(Model(name="openai/a"), "x", role="judge", n=2)
     await gw.complete(Model(name="openai/a"), "x", role="actor")
-    await gw.complete(Model(name="openai/b", input_cost_per_token=1e-3, output_cost_per_token=2e-3),
-                      "x", role="judge")
+    await gw.complete(
+        Model(name="openai/b", input_cost_per_token=1e-3, output_cost_per_token=2e-3),
+        "x",
+        role="judge",
+    )
     judge, actor = gw.usage.by_role["judge"], gw.usage.by_role["actor"]
-    assert (judge.calls, judge.samples, judge.prompt_tokens, judge.completion_tokens) == (2, 3, 20, 15)
+    assert (judge.calls, judge.samples, judge.prompt_tokens, judge.completion_tokens) == (
+        2,
+        3,
+        20,
+        15,
+    )
     assert judge.cost_usd == pytest.approx(0.001 + 10 * 1e-3 + 5 * 2e-3)
     assert actor.cost_usd == pytest.approx(0.001) and actor.cost_label == "$0.001000"
     assert gw.usage.by_model["openai/a"].calls == 2
@@ -246,10 +269,14 @@ async def test_unknown_price_is_reported_as_unknown() -> None:
     assert gw.usage.by_role["actor"].cost_label == "unknown"
 
 
-async def test_keys_never_reach_events_or_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_keys_never_reach_events_or_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "sk-proj-THISISASECRETKEY0123456789"
     monkeypatch.setenv("OPENAI_API_KEY", secret)
-    backend = ScriptedBackend([_litellm_error("AuthenticationError", 401, f"Incorrect API key {secret}")])
+    backend = ScriptedBackend(
+        [_litellm_error("AuthenticationError", 401, f"Incorrect API key {secret}")]
+    )
     sink = MemorySink()
     jsonl = JsonlSink(tmp_path / "events.jsonl")
     from sparring.trace import FanoutSink

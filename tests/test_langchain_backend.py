@@ -24,7 +24,8 @@ async def test_langchain_chat_model_as_role_backend() -> None:
 
 async def test_langchain_backend_with_price_override() -> None:
     chat = FakeListChatModel(responses=["hello"])
-    model = Model.from_langchain(chat, name="local/fake", input_cost_per_token=0.0,
-                                 output_cost_per_token=0.0)
+    model = Model.from_langchain(
+        chat, name="local/fake", input_cost_per_token=0.0, output_cost_per_token=0.0
+    )
     result = await model.complete("hi", gateway=Gateway())
     assert result.text == "hello" and result.cost_usd == 0.0

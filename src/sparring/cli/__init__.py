@@ -14,12 +14,21 @@ __all__ = ["main"]
 
 # name -> (module, attribute, one-line help); modules load only when the command runs.
 _COMMANDS: dict[str, tuple[str, str, str]] = {
-    "demo": ("sparring.cli._demo", "demo",
-             "Run every role once over a few problems (simulator by default)."),
-    "doctor": ("sparring.cli._doctor", "doctor",
-               "Check each role's model, its key (by name) and one tiny request."),
-    "serve-sim": ("sparring.cli._serve", "serve_sim",
-                  "Serve the simulator as an OpenAI-compatible API on loopback."),
+    "demo": (
+        "sparring.cli._demo",
+        "demo",
+        "Run every role once over a few problems (simulator by default).",
+    ),
+    "doctor": (
+        "sparring.cli._doctor",
+        "doctor",
+        "Check each role's model, its key (by name) and one tiny request.",
+    ),
+    "serve-sim": (
+        "sparring.cli._serve",
+        "serve_sim",
+        "Serve the simulator as an OpenAI-compatible API on loopback.",
+    ),
 }
 
 
@@ -47,8 +56,10 @@ def _version() -> str:
     return __version__
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
-                                                "max_content_width": 100})
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(_version(), "-V", "--version", prog_name="sparring")
 def cli() -> None:
     """sparring: LangGraph graphs for self-improving LLM loops.

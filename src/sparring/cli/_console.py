@@ -18,6 +18,8 @@ def simulator_banner(roles: Roles, names: tuple[str, ...] = ROLE_NAMES) -> str |
     if not simulated:
         return None
     which = "every role" if len(simulated) == len(names) else ", ".join(simulated)
-    return (f"[bold yellow]SIMULATOR[/] for {which}: an offline stochastic world with known "
-            "answers and simulated skills, not a language model. Bind real models with "
-            "--actor/--judge/... or --roles FILE.")
+    return (
+        f"[bold yellow]SIMULATOR[/] for {which}: an offline stochastic world with known "
+        "answers and simulated skills, not a language model. Bind real models with "
+        "--actor/--judge/... or --roles FILE."
+    )

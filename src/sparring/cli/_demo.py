@@ -33,8 +33,18 @@ def _scores(item: DemoItem) -> str:
 
 def _items_table(report: DemoReport) -> Table:
     table = Table(title="Roles on the simulated world (judge score / true score)")
-    for column in ("#", "task", "actor right", "judge scores", "pairwise", "swap agree",
-                   "planner", "meta", "critic flags", "sneaky"):
+    for column in (
+        "#",
+        "task",
+        "actor right",
+        "judge scores",
+        "pairwise",
+        "swap agree",
+        "planner",
+        "meta",
+        "critic flags",
+        "sneaky",
+    ):
         table.add_column(column)
     for i, item in enumerate(report.items):
         if item.error:
@@ -42,9 +52,14 @@ def _items_table(report: DemoReport) -> Table:
             continue
         right = sum(t >= 0.8 for t in item.truth)
         table.add_row(
-            str(i), item.kind, f"{right}/{len(item.samples)}", _scores(item),
+            str(i),
+            item.kind,
+            f"{right}/{len(item.samples)}",
+            _scores(item),
             _mark(item.pair_correct) if item.pair_choice else "[dim]-[/]",
-            _mark(item.swap_agreement), item.planner_choice or "-", item.meta_choice or "-",
+            _mark(item.swap_agreement),
+            item.planner_choice or "-",
+            item.meta_choice or "-",
             "-" if item.critic_flags is None else str(item.critic_flags),
             _mark(item.sneaky_changed),
         )
@@ -56,8 +71,15 @@ def _usage_table(usage: UsageTotals) -> Table:
     for column in ("role", "calls", "samples", "retries", "tokens in", "tokens out", "cost"):
         table.add_column(column, justify="right" if column != "role" else "left")
     for role, row in sorted(usage.by_role.items()):
-        table.add_row(role, str(row.calls), str(row.samples), str(row.retries),
-                      str(row.prompt_tokens), str(row.completion_tokens), row.cost_label)
+        table.add_row(
+            role,
+            str(row.calls),
+            str(row.samples),
+            str(row.retries),
+            str(row.prompt_tokens),
+            str(row.completion_tokens),
+            row.cost_label,
+        )
     return table
 
 
@@ -77,10 +99,20 @@ def render_report(report: DemoReport) -> None:
 
 @click.command()
 @role_options
-@click.option("--tasks", type=click.IntRange(1, 500), default=6, show_default=True,
-              help="How many world tasks (arithmetic and open-ended, alternating).")
-@click.option("--samples", type=click.IntRange(2, 16), default=4, show_default=True,
-              help="Actor samples per task.")
+@click.option(
+    "--tasks",
+    type=click.IntRange(1, 500),
+    default=6,
+    show_default=True,
+    help="How many world tasks (arithmetic and open-ended, alternating).",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(2, 16),
+    default=4,
+    show_default=True,
+    help="Actor samples per task.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the items as JSON instead of tables.")
 def demo(tasks: int, samples: int, as_json: bool, **options: Any) -> None:
     """Run every role once per task, graph-free, and check each against the world's truth.
@@ -93,9 +125,15 @@ def demo(tasks: int, samples: int, as_json: bool, **options: Any) -> None:
         err_console.print(banner)
     with Progress(console=err_console, transient=True) as progress:
         bar = progress.add_task("tasks", total=tasks)
-        report = asyncio.run(run_demo(roles, tasks=tasks, samples=samples,
-                                      seed=int(options.get("seed") or 0),
-                                      progress=lambda _q: progress.advance(bar)))
+        report = asyncio.run(
+            run_demo(
+                roles,
+                tasks=tasks,
+                samples=samples,
+                seed=int(options.get("seed") or 0),
+                progress=lambda _q: progress.advance(bar),
+            )
+        )
     if as_json:
         rows = [{**asdict(i), "scores": [v.model_dump() for v in i.scores]} for i in report.items]
         click.echo(json.dumps(rows, indent=2))

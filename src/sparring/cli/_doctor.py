@@ -1,4 +1,4 @@
-"""``sparring doctor``: what each role is bound to, whether its key is set, and whether it answers."""
+"""``sparring doctor``: each role's model, whether its key is set, and whether it answers."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _key_status(model: Model) -> str:
 
     try:
         env = litellm_module().validate_environment(model=model.name, api_base=model.api_base)
-    except Exception:  # noqa: BLE001 - an unknown provider is reported, not fatal
+    except Exception:
         return "[yellow]unknown provider[/]"
     missing = env.get("missing_keys") or []
     if missing:
@@ -55,8 +55,9 @@ def _key_status(model: Model) -> str:
 async def _probe(model: Model, gateway: Gateway) -> str:
     started = time.perf_counter()
     try:
-        result = await gateway.complete(model, "Reply with the single word OK.", max_tokens=8,
-                                        temperature=0.0, timeout_s=30.0)
+        result = await gateway.complete(
+            model, "Reply with the single word OK.", max_tokens=8, temperature=0.0, timeout_s=30.0
+        )
     except ModelCallError as err:
         return f"[red]{err.kind}[/]: {err.cause[:80]}"
     text = result.text.strip().replace("\n", " ")[:30]
@@ -80,8 +81,10 @@ def doctor(no_request: bool, **options: Any) -> None:
     Exits with status 1 when any probed model fails to answer.
     """
     roles = roles_from_options(options)
-    console.print(f"sparring {_version('sparring')} | Python {platform.python_version()} | "
-                  f"litellm {_version('litellm')} | langgraph {_version('langgraph')}")
+    console.print(
+        f"sparring {_version('sparring')} | Python {platform.python_version()} | "
+        f"litellm {_version('litellm')} | langgraph {_version('langgraph')}"
+    )
     if _version("litellm") in _BAD_LITELLM:
         console.print("[bold red]litellm version is a known malicious release: uninstall it.[/]")
     if banner := simulator_banner(roles):
@@ -93,8 +96,14 @@ def doctor(no_request: bool, **options: Any) -> None:
     for column in ("role", "model", "from", "api base", "key", "request"):
         table.add_column(column)
     for role, (model, source) in sources.items():
-        table.add_row(role, model.name, source, model.api_base or "-", _key_status(model),
-                      probes.get(role, "[dim]skipped[/]"))
+        table.add_row(
+            role,
+            model.name,
+            source,
+            model.api_base or "-",
+            _key_status(model),
+            probes.get(role, "[dim]skipped[/]"),
+        )
     console.print(table)
     if any("answered" not in v for v in probes.values()):
         raise SystemExit(1)

@@ -32,21 +32,40 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def role_options(func: F) -> F:
-    """Add ``--actor`` ... ``--planner``, ``--default-model``, ``--api-base``, ``--roles``, ``--seed``."""
+    """Add the role flags, ``--default-model``, ``--api-base``, ``--roles`` and ``--seed``."""
     options = [
-        click.option(f"--{role.replace('_', '-')}", f"role_{role}", metavar="MODEL",
-                     help=f"Model for the {role} role (LiteLLM string).")
+        click.option(
+            f"--{role.replace('_', '-')}",
+            f"role_{role}",
+            metavar="MODEL",
+            help=f"Model for the {role} role (LiteLLM string).",
+        )
         for role in ROLE_NAMES
     ]
     options += [
-        click.option("--default-model", metavar="MODEL",
-                     help="Model for every role not bound otherwise (default: simulator)."),
-        click.option("--api-base", metavar="URL",
-                     help="API base for the models named on the command line (vLLM, Ollama)."),
-        click.option("--roles", "roles_file", type=click.Path(exists=True, dir_okay=False,
-                     path_type=Path), help="TOML file binding roles to models."),
-        click.option("--seed", type=int, default=0, show_default=True,
-                     help="Seed of the simulator and of sampling where the backend supports it."),
+        click.option(
+            "--default-model",
+            metavar="MODEL",
+            help="Model for every role not bound otherwise (default: simulator).",
+        ),
+        click.option(
+            "--api-base",
+            metavar="URL",
+            help="API base for the models named on the command line (vLLM, Ollama).",
+        ),
+        click.option(
+            "--roles",
+            "roles_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="TOML file binding roles to models.",
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=0,
+            show_default=True,
+            help="Seed of the simulator and of sampling where the backend supports it.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -59,8 +78,10 @@ def _model_from_table(path: Path, name: str, table: Any) -> Model:
     fields = dict(table)
     fields["name"] = fields.pop("model")
     if "api_key" in fields:
-        raise ConfigError(f"{path}: [{name}] must not hold an api_key; use api_key_env = "
-                          f"\"NAME_OF_ENV_VAR\" instead")
+        raise ConfigError(
+            f"{path}: [{name}] must not hold an api_key; use api_key_env = "
+            f'"NAME_OF_ENV_VAR" instead'
+        )
     try:
         return Model(**fields)
     except ValidationError as err:

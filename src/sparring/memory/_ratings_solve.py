@@ -1,16 +1,16 @@
-"""Maximum-likelihood Bradley–Terry fit with a pseudo-count prior (pure Python).
+"""Maximum-a-posteriori Bradley–Terry fit with a pseudo-count prior (pure Python).
 
-The model: item ``i`` has strength ``π_i = exp(θ_i)`` and beats ``j`` with probability
-``π_i / (π_i + π_j)``. The prior adds, for every item, ``prior`` virtual tied battles
-(``prior / 2`` wins and ``prior / 2`` losses) against a fixed reference item of strength 1, so
-the log-posterior is strictly concave in ``θ``: the maximum exists and is unique even when an item
-wins every battle or the comparison graph is disconnected.
+The model: item ``i`` has log-strength ``θ_i`` and beats ``j`` with probability
+``σ(θ_i - θ_j)``. The prior adds, for every item, ``prior`` virtual tied battles (``prior / 2``
+wins and ``prior / 2`` losses) against a fixed reference item with ``θ = 0``. The objective is
+then strictly concave, so its maximum exists and is unique even when an item wins every battle or
+the comparison graph is disconnected; items that never battled sit at ``θ = 0``.
 
-Solver: sweeps of Newman's (2023, JMLR 24:238) fixed-point update, each followed by an exact
-one-dimensional step along the common shift of all ``θ`` (the data term ignores that direction
-and the weak prior alone pins it, which is what makes plain Zermelo iterations crawl). A sweep that
-would lower the objective is replaced by a Zermelo minorise-maximise sweep, which never does, so
-the objective increases monotonically to its unique maximum.
+The solver is Newton's method with a backtracking (Armijo) line search, which converges from any
+start on a strictly concave objective, quadratically near the maximum. The Hessian is
+block-diagonal over the connected components of the comparison graph, so each component is solved
+on its own, its Newton system by dense Cholesky up to `DENSE_MAX_ITEMS` items and by
+Jacobi-preconditioned conjugate gradients (sparse, one pass over the pairs per step) beyond.
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Fit", "centre", "fit_strengths"]
+__all__ = ["DENSE_MAX_ITEMS", "Fit", "centre", "fit_strengths"]
 
-# (opponent index, wins over it, losses to it)
-_Opponents = list[tuple[int, float, float]]
+DENSE_MAX_ITEMS = 40
+"""Largest connected component whose Newton system is solved densely (Cholesky)."""
+
+# Per item: (opponent index, wins over it, losses to it), sorted by opponent.
+_Games = list[list[tuple[int, float, float]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +34,8 @@ class Fit:
 
     Attributes:
         log_strength: ``θ`` per item, relative to the prior's reference item (``θ = 0``).
-        iterations: Sweeps performed.
-        converged: Whether the largest change of a ``θ`` in the last sweep was below tolerance.
+        iterations: Newton steps, the most any component needed.
+        converged: Whether every component met the tolerance.
     """
 
     log_strength: dict[str, float]
@@ -40,78 +43,17 @@ class Fit:
     converged: bool
 
 
-def _schedule(items: Sequence[str], wins: Mapping[tuple[str, str], float]) -> list[_Opponents]:
-    """Index the tallies as per-item opponent lists in a fixed (sorted) order."""
-    index = {x: i for i, x in enumerate(items)}
-    table: list[dict[int, list[float]]] = [{} for _ in items]
-    for (a, b), w in wins.items():
-        i, j = index[a], index[b]
-        table[i].setdefault(j, [0.0, 0.0])[0] += w
-        table[j].setdefault(i, [0.0, 0.0])[1] += w
-    return [sorted((j, w, lo) for j, (w, lo) in row.items() if w + lo > 0) for row in table]
+@dataclass(slots=True)
+class _System:
+    """Newton system of one component: ``(D - C) x = grad`` in the component's local indices.
 
-
-def _log_sigmoid(x: float) -> float:
-    return -math.log1p(math.exp(-x)) if x >= 0 else x - math.log1p(math.exp(x))
-
-
-def _objective(games: list[_Opponents], theta: Sequence[float], prior: float) -> float:
-    """Log-likelihood of the data plus the prior's virtual battles."""
-    total = 0.0
-    for i, opponents in enumerate(games):
-        total += 0.5 * prior * (_log_sigmoid(theta[i]) + _log_sigmoid(-theta[i]))
-        for j, w, _ in opponents:
-            total += w * _log_sigmoid(theta[i] - theta[j])
-    return total
-
-
-def _newman_sweep(games: list[_Opponents], p: list[float], prior: float) -> None:
-    half = prior / 2.0
-    for i, opponents in enumerate(games):
-        pi = p[i]
-        num = den = half / (pi + 1.0)
-        for j, w, lo in opponents:
-            s = pi + p[j]
-            num += w * p[j] / s
-            den += lo / s
-        p[i] = num / den
-
-
-def _zermelo_sweep(games: list[_Opponents], p: list[float], prior: float) -> None:
-    for i, opponents in enumerate(games):
-        pi = p[i]
-        won = prior / 2.0
-        den = prior / (pi + 1.0)
-        for j, w, lo in opponents:
-            won += w
-            den += (w + lo) / (pi + p[j])
-        p[i] = won / den
-
-
-def _best_shift(theta: Sequence[float]) -> float:
-    """The ``c`` maximising the prior term at ``θ + c``: the root of ``Σ tanh((θ_i + c) / 2)``.
-
-    Safeguarded Newton inside the bracket ``[-max θ, -min θ]``, which always holds the root.
+    ``diag`` is ``D``; ``off[k]`` lists ``(local j, C_kj)``, the curvature shared with opponent
+    ``j``. The matrix is symmetric positive definite.
     """
-    lo, hi = -max(theta), -min(theta)
-    c = -math.fsum(theta) / len(theta)
-    for _ in range(200):
-        t = [math.tanh((x + c) / 2.0) for x in theta]
-        f = math.fsum(t)
-        if f == 0.0:
-            return c
-        if f > 0.0:
-            hi = c
-        else:
-            lo = c
-        slope = 0.5 * math.fsum(1.0 - v * v for v in t)
-        nxt = c - f / slope if slope > 0.0 else math.nan
-        if not lo < nxt < hi:  # also catches nan
-            nxt = 0.5 * (lo + hi)
-        if abs(nxt - c) <= 1e-15 * (1.0 + abs(c)):
-            return nxt
-        c = nxt
-    return c
+
+    diag: list[float]
+    off: list[list[tuple[int, float]]]
+    grad: list[float]
 
 
 def fit_strengths(
@@ -129,42 +71,211 @@ def fit_strengths(
         items: Ids to fit; every id in ``wins`` must be among them.
         wins: ``{(a, b): weighted wins of a over b}``.
         prior: Pseudo-count, > 0.
-        max_iter: Maximum number of sweeps.
-        tol: Stop when no ``θ`` moved by more than this in a sweep.
+        max_iter: Maximum Newton steps per component.
+        tol: Converged when a step moves no ``θ`` by more than this.
         start: Optional starting ``θ`` (warm start); missing ids start at 0.
 
     Returns:
         The fit.
     """
     games = _schedule(items, wins)
-    p = [math.exp((start or {}).get(x, 0.0)) for x in items]
-    best = _objective(games, [math.log(v) for v in p], prior)
-    for sweep in range(1, max_iter + 1):
-        old = list(p)
-        _newman_sweep(games, p, prior)
-        theta = _shifted(p)
-        value = _objective(games, theta, prior)
-        if value < best - 1e-12 * (1.0 + abs(best)):
-            p = old
-            _zermelo_sweep(games, p, prior)
-            theta = _shifted(p)
-            value = _objective(games, theta, prior)
-        best = max(best, value)
-        delta = max(abs(t - math.log(v)) for t, v in zip(theta, old, strict=True))
-        p = [math.exp(t) for t in theta]
-        if delta < tol:
-            return Fit(dict(zip(items, theta, strict=True)), sweep, True)
-    return Fit(dict(zip(items, [math.log(v) for v in p], strict=True)), max_iter, False)
-
-
-def _shifted(p: Sequence[float]) -> list[float]:
-    """Log-strengths moved by the optimal common shift."""
-    theta = [math.log(v) for v in p]
-    c = _best_shift(theta)
-    return [t + c for t in theta]
+    theta = [float((start or {}).get(x, 0.0)) for x in items]
+    iterations, converged = 0, True
+    for members in _components(games):
+        if len(members) == 1:
+            theta[members[0]] = 0.0
+            continue
+        steps, ok = _newton(games, theta, members, prior, max_iter, tol)
+        iterations, converged = max(iterations, steps), converged and ok
+    return Fit(dict(zip(items, theta, strict=True)), iterations, converged)
 
 
 def centre(log_strength: Mapping[str, float]) -> dict[str, float]:
     """Shift log-strengths so that they average 0 (win probabilities are unchanged)."""
     mean = math.fsum(log_strength.values()) / len(log_strength)
     return {x: s - mean for x, s in log_strength.items()}
+
+
+def _schedule(items: Sequence[str], wins: Mapping[tuple[str, str], float]) -> _Games:
+    """Index the tallies as per-item opponent lists in a fixed (sorted) order."""
+    index = {x: i for i, x in enumerate(items)}
+    table: list[dict[int, list[float]]] = [{} for _ in items]
+    for (a, b), w in wins.items():
+        i, j = index[a], index[b]
+        table[i].setdefault(j, [0.0, 0.0])[0] += w
+        table[j].setdefault(i, [0.0, 0.0])[1] += w
+    return [sorted((j, w, lo) for j, (w, lo) in row.items() if w + lo > 0) for row in table]
+
+
+def _components(games: _Games) -> list[list[int]]:
+    """Connected components of the comparison graph, each sorted, in order of first member."""
+    seen = [False] * len(games)
+    out: list[list[int]] = []
+    for root in range(len(games)):
+        if seen[root]:
+            continue
+        seen[root], stack, members = True, [root], []
+        while stack:
+            i = stack.pop()
+            members.append(i)
+            for j, _, _ in games[i]:
+                if not seen[j]:
+                    seen[j] = True
+                    stack.append(j)
+        out.append(sorted(members))
+    return out
+
+
+def _log_sigmoid(x: float) -> float:
+    return -math.log1p(math.exp(-x)) if x >= 0 else x - math.log1p(math.exp(x))
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _objective(
+    games: _Games, theta: Sequence[float], members: Sequence[int], prior: float
+) -> float:
+    """Log-likelihood of one component's battles plus its prior's virtual battles."""
+    total = 0.0
+    for i in members:
+        total += 0.5 * prior * (_log_sigmoid(theta[i]) + _log_sigmoid(-theta[i]))
+        for j, w, _ in games[i]:
+            if w:
+                total += w * _log_sigmoid(theta[i] - theta[j])
+    return total
+
+
+def _system(games: _Games, theta: Sequence[float], members: Sequence[int], prior: float) -> _System:
+    """Gradient and negative Hessian of the objective over ``members`` at ``theta``."""
+    local = {i: k for k, i in enumerate(members)}
+    diag, off, grad = [], [], []
+    for i in members:
+        s0 = _sigmoid(theta[i])
+        g = prior * (0.5 - s0)
+        d = prior * s0 * (1.0 - s0) + 1e-12  # the ridge keeps D - C safely positive definite
+        row = []
+        for j, w, lo in games[i]:
+            s = _sigmoid(theta[i] - theta[j])
+            g += w - (w + lo) * s
+            curv = (w + lo) * s * (1.0 - s)
+            d += curv
+            row.append((local[j], curv))
+        diag.append(d)
+        off.append(row)
+        grad.append(g)
+    return _System(diag, off, grad)
+
+
+def _solve_dense(system: _System) -> list[float]:
+    """Solve the Newton system by Cholesky factorisation."""
+    n = len(system.diag)
+    a = [[0.0] * n for _ in range(n)]
+    for k in range(n):
+        a[k][k] = system.diag[k]
+        for j, curv in system.off[k]:
+            a[k][j] -= curv
+    for k in range(n):
+        row_k = a[k]
+        pivot = math.sqrt(max(row_k[k] - math.fsum(v * v for v in row_k[:k]), 1e-300))
+        row_k[k] = pivot
+        for i in range(k + 1, n):
+            row_i = a[i]
+            dot = sum(x * y for x, y in zip(row_i[:k], row_k[:k], strict=True))
+            row_i[k] = (row_i[k] - dot) / pivot
+    y = [0.0] * n
+    for i in range(n):
+        y[i] = (system.grad[i] - sum(a[i][k] * y[k] for k in range(i))) / a[i][i]
+    x = [0.0] * n
+    for i in reversed(range(n)):
+        x[i] = (y[i] - sum(a[k][i] * x[k] for k in range(i + 1, n))) / a[i][i]
+    return x
+
+
+def _solve_sparse(system: _System) -> list[float]:
+    """Solve the Newton system by Jacobi-preconditioned conjugate gradients."""
+    n = len(system.diag)
+
+    def apply(v: Sequence[float]) -> list[float]:
+        return [system.diag[k] * v[k] - sum(c * v[j] for j, c in system.off[k]) for k in range(n)]
+
+    x = [0.0] * n
+    r = list(system.grad)
+    z = [rk / dk for rk, dk in zip(r, system.diag, strict=True)]
+    p = list(z)
+    rz = math.fsum(a * b for a, b in zip(r, z, strict=True))
+    stop = 1e-24 * math.fsum(g * g for g in system.grad)
+    for _ in range(2 * n):
+        ap = apply(p)
+        alpha = rz / math.fsum(a * b for a, b in zip(p, ap, strict=True))
+        x = [xk + alpha * pk for xk, pk in zip(x, p, strict=True)]
+        r = [rk - alpha * ak for rk, ak in zip(r, ap, strict=True)]
+        if math.fsum(v * v for v in r) <= stop:
+            break
+        z = [rk / dk for rk, dk in zip(r, system.diag, strict=True)]
+        rz, rz_old = math.fsum(a * b for a, b in zip(r, z, strict=True)), rz
+        p = [zk + (rz / rz_old) * pk for zk, pk in zip(z, p, strict=True)]
+    return x
+
+
+def _newton(
+    games: _Games, theta: list[float], members: list[int], prior: float, max_iter: int, tol: float
+) -> tuple[int, bool]:
+    """Damped Newton ascent on one component, in place; returns (steps, converged).
+
+    Converged when a full step moves no ``θ`` by more than ``tol`` or when the gradient is down
+    to rounding level (which is where a near-flat direction, such as an undefeated item under a
+    tiny prior, leaves the step size itself dominated by noise).
+    """
+    solve = _solve_dense if len(members) <= DENSE_MAX_ITEMS else _solve_sparse
+    scale = 1.0 + prior + max(math.fsum(w + lo for _, w, lo in games[i]) for i in members)
+    value = _objective(games, theta, members, prior)
+    for step in range(1, max_iter + 1):
+        system = _system(games, theta, members, prior)
+        steepest = max(abs(g) for g in system.grad)
+        if steepest <= 1e-12 * scale:
+            return step - 1, True
+        direction = solve(system)
+        t, value = _line_search(games, theta, members, prior, direction, system.grad, value)
+        if t == 0.0:  # no ascent found: numerically at the maximum, or stuck
+            return step, steepest <= 1e-8 * scale
+        if t == 1.0 and max(abs(d) for d in direction) < tol:
+            return step, True
+    return max_iter, False
+
+
+def _line_search(
+    games: _Games,
+    theta: list[float],
+    members: list[int],
+    prior: float,
+    direction: Sequence[float],
+    grad: Sequence[float],
+    value: float,
+) -> tuple[float, float]:
+    """Backtrack along ``direction`` until the objective rises enough (Armijo), in place.
+
+    Changes below the objective's rounding level count as no change, so that near the maximum,
+    where the true gain is that small, the full Newton step is taken.
+
+    Returns:
+        ``(t, new objective)``; ``t = 0`` (``θ`` restored) if no ascent step was found.
+    """
+    slope = math.fsum(g * d for g, d in zip(grad, direction, strict=True))
+    noise = 1e-12 * (1.0 + abs(value))
+    old = [theta[i] for i in members]
+    t = 1.0
+    while t >= 1e-12:
+        for k, i in enumerate(members):
+            theta[i] = old[k] + t * direction[k]
+        trial = _objective(games, theta, members, prior)
+        if trial >= value + 1e-4 * t * slope - noise:
+            return t, trial
+        t *= 0.5
+    for k, i in enumerate(members):
+        theta[i] = old[k]
+    return 0.0, value

@@ -3,8 +3,8 @@
 LiteLLM is imported on the first call, not here (it takes about two seconds).
 """
 
-from sparring.models._cache import ResponseCache, cache_key, is_cacheable
 from sparring.models._backend import Backend, BackendRequest, BackendResult
+from sparring.models._cache import ResponseCache, cache_key, is_cacheable
 from sparring.models._gateway import (
     SIM_PRICE_PER_TOKEN,
     Gateway,
@@ -29,10 +29,10 @@ from sparring.models._usage import UsageRow, UsageTotals
 __all__ = [
     "ROLE_NAMES",
     "SIM_PRICE_PER_TOKEN",
+    "AdaptiveLimiter",
     "Backend",
     "BackendRequest",
     "BackendResult",
-    "AdaptiveLimiter",
     "ChatMessage",
     "Completion",
     "CompletionSet",

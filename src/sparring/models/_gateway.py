@@ -8,6 +8,7 @@ per-attempt timeout, retries what is worth retrying, totals usage and cost, and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -32,7 +33,13 @@ from sparring.trace import (
     RetryEvent,
 )
 
-__all__ = ["SIM_PRICE_PER_TOKEN", "Gateway", "backend_for", "default_gateway", "set_default_gateway"]
+__all__ = [
+    "SIM_PRICE_PER_TOKEN",
+    "Gateway",
+    "backend_for",
+    "default_gateway",
+    "set_default_gateway",
+]
 
 _OVERRIDES = (*SAMPLING_FIELDS, "timeout_s")
 T = TypeVar("T")
@@ -87,10 +94,8 @@ class Gateway:
 
     def emit(self, event: Event) -> None:
         """Send an event to the sink; a failing sink never breaks a call."""
-        try:
+        with contextlib.suppress(Exception):
             self.sink.emit(event)
-        except Exception:  # noqa: BLE001 - observability must not take the run down
-            pass
 
     def limiter(self, model: Model) -> AdaptiveLimiter:
         """The adaptive limiter shared by every call to this model and API base."""
@@ -99,7 +104,7 @@ class Gateway:
         if limiter is None:
 
             def changed(limit: int, reason: str, name: str = model.name) -> None:
-                self.emit(ConcurrencyEvent(model=name, limit=limit, reason=reason))  # type: ignore[arg-type]
+                self.emit(ConcurrencyEvent(model=name, limit=limit, reason=reason))
 
             limiter = AdaptiveLimiter(
                 self.concurrency, ceiling=model.max_concurrency, on_change=changed
@@ -125,17 +130,26 @@ class Gateway:
             raise ValueError(f"n must be at least 1, got {n}")
         msgs = as_messages(messages)
         params = model.sampling()
-        params.update({k: v for k, v in overrides.items() if k in SAMPLING_FIELDS and v is not None})
+        params.update(
+            {k: v for k, v in overrides.items() if k in SAMPLING_FIELDS and v is not None}
+        )
         timeout = overrides.get("timeout_s") or self.timeout_s or model.timeout_s
         key = None
         if self.cache is not None and is_cacheable(params):
-            key = cache_key(model=model.name, api_base=model.api_base, messages=msgs,
-                            params=params, n=n, sample_index=sample_index)
+            key = cache_key(
+                model=model.name,
+                api_base=model.api_base,
+                messages=msgs,
+                params=params,
+                n=n,
+                sample_index=sample_index,
+            )
         call = _CallSpec(self, model, role, msgs, params, n, sample_index, timeout)
         return await call.run(key)
 
-    async def attempt(self, model: Model, request: BackendRequest, call: _CallSpec,
-                      outcome: _Outcome) -> BackendResult:
+    async def attempt(
+        self, model: Model, request: BackendRequest, call: _CallSpec, outcome: _Outcome
+    ) -> BackendResult:
         """Run one request with retries; raise a typed ``ModelCallError`` when out of attempts."""
         backend = self._backend_factory(model)
         limiter = self.limiter(model)
@@ -147,20 +161,35 @@ class Gateway:
             except asyncio.CancelledError:
                 limiter.release()
                 raise
-            except Exception as exc:  # noqa: BLE001 - every backend failure is classified
+            except Exception as exc:
                 limiter.release()
-                failure = _timeout_failure(request) if isinstance(exc, TimeoutError) else classify(exc)
+                failure = (
+                    _timeout_failure(request) if isinstance(exc, TimeoutError) else classify(exc)
+                )
                 if failure.kind == "rate_limit":
                     limiter.on_rate_limit(failure.retry_after_s)
                 if not failure.retryable or attempt == self.retry.max_attempts:
-                    raise model_error(model=model.name, kind=failure.kind, cause=failure.message,
-                                      attempts=outcome.attempts, role=call.role,
-                                      status_code=failure.status_code) from exc
+                    raise model_error(
+                        model=model.name,
+                        kind=failure.kind,
+                        cause=failure.message,
+                        attempts=outcome.attempts,
+                        role=call.role,
+                        status_code=failure.status_code,
+                    ) from exc
                 delay = self.retry.delay(attempt, failure, self._rng)
                 outcome.retries += 1
-                self.emit(RetryEvent(call_id=call.call_id, role=call.role, model=model.name,
-                                     attempt=attempt, delay_s=delay,
-                                     retry_after_s=failure.retry_after_s, error=_info(failure)))
+                self.emit(
+                    RetryEvent(
+                        call_id=call.call_id,
+                        role=call.role,
+                        model=model.name,
+                        attempt=attempt,
+                        delay_s=delay,
+                        retry_after_s=failure.retry_after_s,
+                        error=_info(failure),
+                    )
+                )
                 await asyncio.sleep(delay)
                 continue
             limiter.release()
@@ -177,8 +206,17 @@ class Gateway:
 class _CallSpec:
     """One logical call: its requests, its cache entry, its event and its usage record."""
 
-    def __init__(self, gateway: Gateway, model: Model, role: str | None, messages: list[ChatMessage],
-                 params: dict[str, Any], n: int, sample_index: int, timeout_s: float) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        model: Model,
+        role: str | None,
+        messages: list[ChatMessage],
+        params: dict[str, Any],
+        n: int,
+        sample_index: int,
+        timeout_s: float,
+    ) -> None:
         self.gateway = gateway
         self.model = model
         self.role = role
@@ -193,15 +231,19 @@ class _CallSpec:
     def requests(self) -> list[BackendRequest]:
         """One request for n samples, or n single requests (seeded ``seed + i``)."""
         if self.n == 1 or self.model.uses_native_n:
-            return [BackendRequest(self.messages, dict(self.params), self.n, self.sample_index,
-                                   self.timeout_s)]
+            return [
+                BackendRequest(
+                    self.messages, dict(self.params), self.n, self.sample_index, self.timeout_s
+                )
+            ]
         out = []
         for i in range(self.n):
             params = dict(self.params)
             if params.get("seed") is not None:
                 params["seed"] = int(params["seed"]) + i
-            out.append(BackendRequest(self.messages, params, 1, self.sample_index + i,
-                                      self.timeout_s))
+            out.append(
+                BackendRequest(self.messages, params, 1, self.sample_index + i, self.timeout_s)
+            )
         return out
 
     async def run(self, key: str | None) -> CompletionSet:
@@ -222,49 +264,98 @@ class _CallSpec:
         usage = outcome.spent
         cost = _price(self.model, usage, outcome.spent_cost)
         if key is not None and gw.cache is not None:
-            gw.cache.put(key, model=self.model.name, completions=completions, usage=usage,
-                         cost_usd=cost)
+            gw.cache.put(
+                key, model=self.model.name, completions=completions, usage=usage, cost_usd=cost
+            )
         return self._finish(completions, usage, cost, outcome, cache_hit=False)
 
     def _event(self, outcome: _Outcome, **fields: Any) -> ModelCallEvent:
-        params = {**self.params, "n": self.n, "sample_index": self.sample_index,
-                  "timeout_s": self.timeout_s}
+        params = {
+            **self.params,
+            "n": self.n,
+            "sample_index": self.sample_index,
+            "timeout_s": self.timeout_s,
+        }
         if self.model.extra:
             params["extra_keys"] = sorted(self.model.extra)
         return ModelCallEvent(
-            call_id=self.call_id, role=self.role, model=self.model.name,
-            api_base=self.model.api_base, messages=[dict(m) for m in self.messages],
-            params=params, n=self.n, attempts=outcome.attempts, retries=outcome.retries,
-            latency_s=time.perf_counter() - self.started, **fields,
+            call_id=self.call_id,
+            role=self.role,
+            model=self.model.name,
+            api_base=self.model.api_base,
+            messages=[dict(m) for m in self.messages],
+            params=params,
+            n=self.n,
+            attempts=outcome.attempts,
+            retries=outcome.retries,
+            latency_s=time.perf_counter() - self.started,
+            **fields,
         )
 
-    def _finish(self, completions: list[Completion], usage: Usage, cost: float | None,
-                outcome: _Outcome, *, cache_hit: bool) -> CompletionSet:
+    def _finish(
+        self,
+        completions: list[Completion],
+        usage: Usage,
+        cost: float | None,
+        outcome: _Outcome,
+        *,
+        cache_hit: bool,
+    ) -> CompletionSet:
         result = CompletionSet(
-            model=self.model.name, role=self.role, completions=completions, usage=usage,
-            cost_usd=cost, latency_s=time.perf_counter() - self.started,
-            attempts=outcome.attempts, retries=outcome.retries,
+            model=self.model.name,
+            role=self.role,
+            completions=completions,
+            usage=usage,
+            cost_usd=cost,
+            latency_s=time.perf_counter() - self.started,
+            attempts=outcome.attempts,
+            retries=outcome.retries,
         )
-        self.gateway.usage.record(role=self.role, model=self.model.name, usage=usage,
-                                  cost_usd=cost, samples=len(completions), cache_hit=cache_hit,
-                                  retries=outcome.retries, failed=False)
-        self.gateway.emit(self._event(
-            outcome, outputs=result.texts,
-            finish_reasons=[c.finish_reason for c in completions],
-            prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
-            cost_usd=cost, cache_hits=len(completions) if cache_hit else 0,
-        ))
+        self.gateway.usage.record(
+            role=self.role,
+            model=self.model.name,
+            usage=usage,
+            cost_usd=cost,
+            samples=len(completions),
+            cache_hit=cache_hit,
+            retries=outcome.retries,
+            failed=False,
+        )
+        self.gateway.emit(
+            self._event(
+                outcome,
+                outputs=result.texts,
+                finish_reasons=[c.finish_reason for c in completions],
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                cost_usd=cost,
+                cache_hits=len(completions) if cache_hit else 0,
+            )
+        )
         return result
 
     def _fail(self, err: ModelCallError, outcome: _Outcome) -> None:
         cost = _price(self.model, outcome.spent, outcome.spent_cost)
-        self.gateway.usage.record(role=self.role, model=self.model.name, usage=outcome.spent,
-                                  cost_usd=cost, samples=0, cache_hit=False,
-                                  retries=outcome.retries, failed=True)
+        self.gateway.usage.record(
+            role=self.role,
+            model=self.model.name,
+            usage=outcome.spent,
+            cost_usd=cost,
+            samples=0,
+            cache_hit=False,
+            retries=outcome.retries,
+            failed=True,
+        )
         info = CallErrorInfo(kind=err.kind, message=err.cause, status_code=err.status_code)
-        self.gateway.emit(self._event(outcome, error=info, cost_usd=cost,
-                                      prompt_tokens=outcome.spent.prompt_tokens,
-                                      completion_tokens=outcome.spent.completion_tokens))
+        self.gateway.emit(
+            self._event(
+                outcome,
+                error=info,
+                cost_usd=cost,
+                prompt_tokens=outcome.spent.prompt_tokens,
+                completion_tokens=outcome.spent.completion_tokens,
+            )
+        )
 
 
 async def _gather_or_cancel(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
@@ -298,10 +389,11 @@ SIM_PRICE_PER_TOKEN = (2e-7, 8e-7)
 
 def _price(model: Model, usage: Usage, reported: float | None) -> float | None:
     """The model's price overrides, else the backend's cost, else the simulator's price."""
-    prices = (model.input_cost_per_token, model.output_cost_per_token)
-    if prices[0] is None or prices[1] is None:
-        if reported is not None or not model.is_simulated:
-            return reported
+    if model.input_cost_per_token is not None and model.output_cost_per_token is not None:
+        prices = (model.input_cost_per_token, model.output_cost_per_token)
+    elif reported is not None or not model.is_simulated:
+        return reported
+    else:
         prices = SIM_PRICE_PER_TOKEN
     return usage.prompt_tokens * prices[0] + usage.completion_tokens * prices[1]
 
@@ -311,8 +403,9 @@ def _timeout_failure(request: BackendRequest) -> Failure:
 
 
 def _info(failure: Failure) -> CallErrorInfo:
-    return CallErrorInfo(kind=failure.kind, message=failure.message,
-                         status_code=failure.status_code)
+    return CallErrorInfo(
+        kind=failure.kind, message=failure.message, status_code=failure.status_code
+    )
 
 
 _DEFAULT: Gateway | None = None

@@ -27,11 +27,15 @@ class LangChainBackend:
         kwargs: dict[str, Any] = {}
         if request.params.get("stop"):
             kwargs["stop"] = request.params["stop"]
-        message = await chat.ainvoke(convert_to_messages(list(request.messages)), **kwargs)
+        raw: list[Any] = list(request.messages)
+        message = await chat.ainvoke(convert_to_messages(raw), **kwargs)
         content = message.content
-        text = content if isinstance(content, str) else "".join(
-            part if isinstance(part, str) else str(part.get("text", ""))
-            for part in content
+        text = (
+            content
+            if isinstance(content, str)
+            else "".join(
+                part if isinstance(part, str) else str(part.get("text", "")) for part in content
+            )
         )
         meta = getattr(message, "usage_metadata", None) or {}
         usage = Usage(

@@ -45,8 +45,10 @@ def _logprobs_of(choice: Any) -> list[TokenLogprob] | None:
             TopLogprob(token=str(_field(t, "token")), logprob=float(_field(t, "logprob")))
             for t in (get("top_logprobs") or [])
         ]
-        out.append(TokenLogprob(token=str(get("token")), logprob=float(get("logprob")),
-                                top_logprobs=tops))
+        logprob = get("logprob")
+        out.append(
+            TokenLogprob(token=str(get("token")), logprob=float(logprob or 0.0), top_logprobs=tops)
+        )
     return out
 
 

@@ -13,7 +13,7 @@ from sparring.models._types import ChatMessage, CompletionSet
 if TYPE_CHECKING:
     from sparring.models._gateway import Gateway
 
-__all__ = ["SAMPLING_FIELDS", "Model", "NATIVE_N_PROVIDERS"]
+__all__ = ["NATIVE_N_PROVIDERS", "SAMPLING_FIELDS", "Model"]
 
 # Providers whose chat endpoint returns n samples from one request; others get n single calls.
 NATIVE_N_PROVIDERS = frozenset({"openai", "azure", "hosted_vllm", "sim", "together_ai", "deepseek"})
@@ -69,6 +69,12 @@ class Model(BaseModel):
     output_cost_per_token: float | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
     chat_model: Any = Field(default=None, repr=False, exclude=True)
+
+    def __init__(self, name: str | None = None, /, **data: Any) -> None:
+        """Accept the model string positionally: ``Model("openai/gpt-4o-mini", temperature=0)``."""
+        if name is not None:
+            data["name"] = name
+        super().__init__(**data)
 
     @field_validator("name")
     @classmethod

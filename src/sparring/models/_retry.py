@@ -19,10 +19,33 @@ __all__ = ["Failure", "RetryPolicy", "classify"]
 _RETRYABLE: frozenset[ErrorKind] = frozenset(
     {"rate_limit", "timeout", "server", "connection", "malformed"}
 )
-_CONNECTION_HINTS = ("connection error", "connection refused", "errno 111", "connecterror",
-                     "remoteprotocolerror", "server disconnected", "connection reset")
-_MALFORMED_HINTS = ("unterminated string", "expecting value", "jsondecodeerror", "invalid json",
-                    "received response", "extra data", "incomplete chunked", "decode")
+_CONNECTION_HINTS = (
+    "connection error",
+    "connection refused",
+    "errno 111",
+    "connecterror",
+    "remoteprotocolerror",
+    "server disconnected",
+    "connection reset",
+)
+# Transport errors as raised by httpx (and re-raised bare by the openai SDK mid-stream).
+_CONNECTION_NAMES = frozenset({
+    "APIConnectionError", "ConnectError", "ConnectionError", "RemoteProtocolError", "ReadError",
+    "WriteError", "NetworkError",
+    "MidStreamFallbackError",
+})
+_TIMEOUT_NAMES = frozenset({"Timeout", "APITimeoutError", "ReadTimeout", "ConnectTimeout",
+                            "PoolTimeout", "WriteTimeout", "TimeoutException"})
+_MALFORMED_HINTS = (
+    "unterminated string",
+    "expecting value",
+    "jsondecodeerror",
+    "invalid json",
+    "received response",
+    "extra data",
+    "incomplete chunked",
+    "decode",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +122,8 @@ def _retry_after_of(exc: BaseException) -> float | None:
 
 
 def _kind_from_status(status: int, text: str) -> ErrorKind:
+    if status < 400:  # a success status that still raised: the body could not be read
+        return "malformed"
     if status in (401, 403):
         return "auth"
     if status == 429:
@@ -122,19 +147,23 @@ def classify(exc: BaseException) -> Failure:
     text = f"{name}: {exc}"
     low = text.lower()
     status = _status_of(exc)
-    if isinstance(exc, asyncio.TimeoutError | TimeoutError) or name in ("Timeout", "APITimeoutError"):
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError) or name in _TIMEOUT_NAMES:
         kind: ErrorKind = "timeout"
     elif name in ("AuthenticationError", "PermissionDeniedError"):
         kind = "auth"
     elif name == "RateLimitError":
         kind = "rate_limit"
-    elif name in ("BadRequestError", "NotFoundError", "UnprocessableEntityError",
-                  "ContextWindowExceededError", "ContentPolicyViolationError",
-                  "UnsupportedParamsError", "InvalidRequestError"):
-        kind = "bad_request"
-    elif name in ("APIConnectionError", "ConnectError", "ConnectionError") or isinstance(
-        exc, ConnectionError
+    elif name in (
+        "BadRequestError",
+        "NotFoundError",
+        "UnprocessableEntityError",
+        "ContextWindowExceededError",
+        "ContentPolicyViolationError",
+        "UnsupportedParamsError",
+        "InvalidRequestError",
     ):
+        kind = "bad_request"
+    elif name in _CONNECTION_NAMES or isinstance(exc, ConnectionError):
         kind = "connection"
     elif status is not None:
         kind = _kind_from_status(status, low)
@@ -143,4 +172,6 @@ def classify(exc: BaseException) -> Failure:
     else:
         kind = "unknown"
     message = redact(" ".join(text.split()))[:500]
-    return Failure(kind=kind, message=message, status_code=status, retry_after_s=_retry_after_of(exc))
+    return Failure(
+        kind=kind, message=message, status_code=status, retry_after_s=_retry_after_of(exc)
+    )

@@ -106,13 +106,16 @@ class Roles:
 
     def bind(self, **roles: ModelLike) -> Roles:
         """A copy with some roles bound (or rebound)."""
-        return Roles({**self._bindings, **roles}, default=self._default, gateway=self._gateway,
-                     sim_seed=self.sim_seed)
+        return Roles(
+            {**self._bindings, **roles},
+            default=self._default,
+            gateway=self._gateway,
+            sim_seed=self.sim_seed,
+        )
 
     def with_gateway(self, gateway: Gateway) -> Roles:
         """A copy whose calls go through ``gateway``."""
-        return Roles(self._bindings, default=self._default, gateway=gateway,
-                     sim_seed=self.sim_seed)
+        return Roles(self._bindings, default=self._default, gateway=gateway, sim_seed=self.sim_seed)
 
     def resolve(self, role: str, model: ModelLike | None = None) -> Model:
         """The model a call for ``role`` uses (explicit > binding > default > simulator)."""

@@ -7,7 +7,15 @@ from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["ChatMessage", "Completion", "CompletionSet", "TokenLogprob", "TopLogprob", "Usage", "as_messages"]
+__all__ = [
+    "ChatMessage",
+    "Completion",
+    "CompletionSet",
+    "TokenLogprob",
+    "TopLogprob",
+    "Usage",
+    "as_messages",
+]
 
 
 class ChatMessage(TypedDict):

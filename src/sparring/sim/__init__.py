@@ -12,6 +12,7 @@ Use it as ``sim/<role>`` through LiteLLM (registered when sparring is imported),
 from sparring.sim._arith import ArithmeticTask, GoldStep, make_problem, parse_problem
 from sparring.sim._context import SimContext
 from sparring.sim._engine import SimEngine, detect_purpose, register_behaviour
+from sparring.sim._faults import Fault, FaultConfig, FaultInjector, FaultStats
 from sparring.sim._grade import StepTruth, check_steps, quality
 from sparring.sim._open import KeyPoint, OpenTask, make_instruction, parse_instruction
 from sparring.sim._profile import (
@@ -24,13 +25,19 @@ from sparring.sim._profile import (
     SneakySkill,
 )
 from sparring.sim._provider import register_provider, request_from_params
+from sparring.sim._server import PERSONAS, SimServer, serve
 from sparring.sim._types import SimChoice, SimRequest, SimResponse
 from sparring.sim._world import SimWorld
 
 __all__ = [
+    "PERSONAS",
     "ActorSkill",
     "ArithmeticTask",
     "CriticSkill",
+    "Fault",
+    "FaultConfig",
+    "FaultInjector",
+    "FaultStats",
     "GoldStep",
     "JudgeSkill",
     "KeyPoint",
@@ -43,6 +50,7 @@ __all__ = [
     "SimProfile",
     "SimRequest",
     "SimResponse",
+    "SimServer",
     "SimWorld",
     "SneakySkill",
     "StepTruth",
@@ -56,4 +64,5 @@ __all__ = [
     "register_behaviour",
     "register_provider",
     "request_from_params",
+    "serve",
 ]

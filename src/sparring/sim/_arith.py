@@ -26,12 +26,60 @@ __all__ = [
 Op = Literal["+", "-", "*", "/"]
 StepKind = Literal["add", "sub", "group_mul", "group_add", "mul", "div"]
 
-NAMES = ("Mia", "Omar", "Lena", "Ravi", "Sofia", "Tariq", "Ines", "Noah", "Priya", "Jonas",
-         "Amara", "Felix", "Yuki", "Diego", "Hana", "Lucas", "Zara", "Elias", "Nadia", "Kofi",
-         "Maya", "Arjun", "Clara", "Mateo", "Leila", "Theo", "Ana", "Samir", "Greta", "Ivan")
-ITEMS = ("apples", "marbles", "stickers", "pencils", "cookies", "stamps", "shells", "books",
-         "coins", "buttons", "seeds", "candles", "beads", "cards", "eggs", "plums", "nails",
-         "ribbons", "tickets", "bottles")
+NAMES = (
+    "Mia",
+    "Omar",
+    "Lena",
+    "Ravi",
+    "Sofia",
+    "Tariq",
+    "Ines",
+    "Noah",
+    "Priya",
+    "Jonas",
+    "Amara",
+    "Felix",
+    "Yuki",
+    "Diego",
+    "Hana",
+    "Lucas",
+    "Zara",
+    "Elias",
+    "Nadia",
+    "Kofi",
+    "Maya",
+    "Arjun",
+    "Clara",
+    "Mateo",
+    "Leila",
+    "Theo",
+    "Ana",
+    "Samir",
+    "Greta",
+    "Ivan",
+)
+ITEMS = (
+    "apples",
+    "marbles",
+    "stickers",
+    "pencils",
+    "cookies",
+    "stamps",
+    "shells",
+    "books",
+    "coins",
+    "buttons",
+    "seeds",
+    "candles",
+    "beads",
+    "cards",
+    "eggs",
+    "plums",
+    "nails",
+    "ribbons",
+    "tickets",
+    "bottles",
+)
 _MULT = {2: "doubles", 3: "triples", 4: "quadruples"}
 _MULT_INV = {v: k for k, v in _MULT.items()}
 
@@ -142,12 +190,16 @@ _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("sub", re.compile(rf"^{_W} gives (?P<b>\d+) {_I} to a neighbour$")),
     ("group", re.compile(rf"^{_W} buys (?P<c>\d+) boxes with (?P<d>\d+) {_I} in each box$")),
     ("mul", re.compile(rf"^{_W} then (?P<m>doubles|triples|quadruples) the number of {_I}$")),
-    ("div", re.compile(rf"^{_W} splits the {_I} into (?P<k>\d+) equal groups and keeps one group$")),
+    (
+        "div",
+        re.compile(rf"^{_W} splits the {_I} into (?P<k>\d+) equal groups and keeps one group$"),
+    ),
     ("ask", re.compile(rf"^How many {_I} does {_W} have now$")),
 )
 _SPLIT_RE = re.compile(r"(?<=[.?])\s+")
-_FIND_RE = re.compile(r"[A-Z][a-z]+ has \d+ [a-z]+\..*?How many [a-z]+ does [A-Z][a-z]+ have now\?",
-                      re.DOTALL)
+_FIND_RE = re.compile(
+    r"[A-Z][a-z]+ has \d+ [a-z]+\..*?How many [a-z]+ does [A-Z][a-z]+ have now\?", re.DOTALL
+)
 
 
 def _match(sentence: str) -> tuple[str, re.Match[str]] | None:
@@ -164,15 +216,21 @@ class _Builder:
         self.cur = Operand("const", start)
         self.value = float(start)
 
-    def push(self, kind: StepKind, op: Op, a: Operand, b: Operand, a_val: float, b_val: float) -> None:
+    def push(
+        self, kind: StepKind, op: Op, a: Operand, b: Operand, a_val: float, b_val: float
+    ) -> None:
         result = apply_op(op, a_val, b_val)
         self.steps.append(GoldStep(kind, op, a, b, result))
         self.cur = Operand("ref", len(self.steps) - 1)
         self.value = result
 
 
+def _const(value: str | int) -> Operand:
+    return Operand("const", int(value))
+
+
 def _apply_sentence(builder: _Builder, kind: str, m: re.Match[str]) -> None:
-    c = lambda v: Operand("const", int(v))  # noqa: E731
+    c = _const
     if kind == "add":
         builder.push("add", "+", builder.cur, c(m["b"]), builder.value, int(m["b"]))
     elif kind == "sub":

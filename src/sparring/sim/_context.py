@@ -18,7 +18,9 @@ from sparring.sim._types import SimRequest
 
 __all__ = ["SimContext", "build_context"]
 
-_FENCE_BODY_RE = re.compile(r"\[BEGIN ([A-Z][A-Z0-9 _]*?) #(\w+)\]\n.*?\n?\[END \1 #\2\]", re.DOTALL)
+_FENCE_BODY_RE = re.compile(
+    r"\[BEGIN ([A-Z][A-Z0-9 _]*?) #(\w+)\]\n.*?\n?\[END \1 #\2\]", re.DOTALL
+)
 DEFAULT_TEMPERATURE = 0.7
 
 

@@ -54,8 +54,9 @@ def detect_purpose(ctx: SimContext) -> str:
     """The purpose of a request: named by the caller, else the first detector that matches."""
     if ctx.request.task:
         if ctx.request.task not in _REGISTRY:
-            raise ValueError(f"unknown simulator task {ctx.request.task!r}; "
-                             f"known: {sorted(_REGISTRY)}")
+            raise ValueError(
+                f"unknown simulator task {ctx.request.task!r}; known: {sorted(_REGISTRY)}"
+            )
         return ctx.request.task
     for entry in sorted(_REGISTRY.values(), key=lambda e: e.priority):
         if entry.detect is not None and entry.detect(ctx):
@@ -91,7 +92,9 @@ class SimEngine:
         profile: Skills used when a request carries no overrides (merged under them).
     """
 
-    def __init__(self, *, seed: int = 0, profile: SimProfile | dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, *, seed: int = 0, profile: SimProfile | dict[str, Any] | None = None
+    ) -> None:
         self.seed = seed
         if isinstance(profile, dict):
             profile = SimProfile().merged(profile)

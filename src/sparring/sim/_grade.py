@@ -50,8 +50,13 @@ def _judge_step(eq: Equation, task: ArithmeticTask, i: int, values: list[float])
     exp_a, exp_b = _resolve(gold.a, values), _resolve(gold.b, values)
     arith_ok = _close(apply_op(eq.op, eq.a, eq.b), eq.c)
     same = exp_a is not None and exp_b is not None and _close(eq.a, exp_a) and _close(eq.b, exp_b)
-    swapped = (gold.op in "+*" and exp_a is not None and exp_b is not None
-               and _close(eq.a, exp_b) and _close(eq.b, exp_a))
+    swapped = (
+        gold.op in "+*"
+        and exp_a is not None
+        and exp_b is not None
+        and _close(eq.a, exp_b)
+        and _close(eq.b, exp_a)
+    )
     operands_ok = same or swapped
     op_ok = eq.op == gold.op
     if arith_ok and operands_ok and op_ok:

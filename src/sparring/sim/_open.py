@@ -17,16 +17,55 @@ from sparring.sim._rng import rng_for
 
 __all__ = ["FILLER", "KeyPoint", "OpenTask", "make_instruction", "parse_instruction"]
 
-NOUNS = ("method", "protocol", "festival", "garden layout", "filing system", "rotation schedule",
-         "tasting ritual", "repair technique", "study routine", "market custom", "rowing drill",
-         "weaving pattern")
-AUDIENCES = ("a new volunteer", "a curious teenager", "a busy manager", "a first-year student",
-             "a visiting journalist", "a retired engineer")
-_SYLLABLES = ("ka", "lo", "ven", "mir", "tas", "dor", "quel", "bri", "sen", "to", "vel", "ran",
-              "zu", "pel", "mo", "rin", "sa", "thel", "or", "nim")
-_SHAPES = ("Explain the {topic} to {audience}.",
-           "Write a short guide to the {topic} for {audience}.",
-           "Describe how the {topic} works, for {audience}.")
+NOUNS = (
+    "method",
+    "protocol",
+    "festival",
+    "garden layout",
+    "filing system",
+    "rotation schedule",
+    "tasting ritual",
+    "repair technique",
+    "study routine",
+    "market custom",
+    "rowing drill",
+    "weaving pattern",
+)
+AUDIENCES = (
+    "a new volunteer",
+    "a curious teenager",
+    "a busy manager",
+    "a first-year student",
+    "a visiting journalist",
+    "a retired engineer",
+)
+_SYLLABLES = (
+    "ka",
+    "lo",
+    "ven",
+    "mir",
+    "tas",
+    "dor",
+    "quel",
+    "bri",
+    "sen",
+    "to",
+    "vel",
+    "ran",
+    "zu",
+    "pel",
+    "mo",
+    "rin",
+    "sa",
+    "thel",
+    "or",
+    "nim",
+)
+_SHAPES = (
+    "Explain the {topic} to {audience}.",
+    "Write a short guide to the {topic} for {audience}.",
+    "Describe how the {topic} works, for {audience}.",
+)
 # (text before the number, text after it, lowest and highest value)
 _FACTS = (
     ("is repeated every ", " days", 2, 40),
@@ -112,7 +151,10 @@ def make_instruction(rng: random.Random) -> OpenTask:
 
 _FIND_RE = re.compile(
     r"(?:Explain|Write a short guide to|Describe how) the (?P<topic>[A-Z][a-z]+ (?:"
-    + "|".join(NOUNS) + r"))(?: works,)? (?:to|for) (?P<aud>" + "|".join(AUDIENCES) + r")\."
+    + "|".join(NOUNS)
+    + r"))(?: works,)? (?:to|for) (?P<aud>"
+    + "|".join(AUDIENCES)
+    + r")\."
 )
 
 

@@ -144,8 +144,9 @@ class SimProfile(BaseModel):
         data = self.model_dump()
         for role, knobs in overrides.items():
             if role not in data:
-                raise ValueError(f"unknown simulated role {role!r} in profile; "
-                                 f"known: {sorted(data)}")
+                raise ValueError(
+                    f"unknown simulated role {role!r} in profile; known: {sorted(data)}"
+                )
             if not isinstance(knobs, dict):
                 raise ValueError(f"profile[{role!r}] must be a mapping of skill to value")
             data[role].update(knobs)

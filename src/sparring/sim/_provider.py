@@ -19,7 +19,9 @@ __all__ = ["register_provider", "request_from_params"]
 _ENGINE = SimEngine()
 
 
-def request_from_params(model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> SimRequest:
+def request_from_params(
+    model: str, messages: list[dict[str, Any]], params: dict[str, Any]
+) -> SimRequest:
     """Build a ``SimRequest`` from OpenAI-style parameters (shared by the provider and server)."""
     stop = params.get("stop")
     return SimRequest(
@@ -51,12 +53,20 @@ def _fill(model_response: Any, model: str, result: SimResponse) -> Any:
     for i, choice in enumerate(result.choices):
         logprobs = None
         if choice.logprobs is not None:
-            logprobs = ChoiceLogprobs(content=[
-                ChatCompletionTokenLogprob(token=t, logprob=lp, top_logprobs=[])
-                for t, lp in choice.logprobs
-            ])
-        choices.append(Choices(index=i, finish_reason=choice.finish_reason, logprobs=logprobs,
-                               message=Message(content=choice.text, role="assistant")))
+            logprobs = ChoiceLogprobs(
+                content=[
+                    ChatCompletionTokenLogprob(token=t, logprob=lp, top_logprobs=[])
+                    for t, lp in choice.logprobs
+                ]
+            )
+        choices.append(
+            Choices(
+                index=i,
+                finish_reason=choice.finish_reason,
+                logprobs=logprobs,
+                message=Message(content=choice.text, role="assistant"),
+            )
+        )
     model_response.choices = choices
     model_response.model = model
     model_response.usage = Usage(
@@ -73,31 +83,48 @@ def _make_handler_class(litellm: ModuleType) -> type:
     class SimProvider(litellm.CustomLLM):  # type: ignore[name-defined,misc]
         """LiteLLM handler that answers from the simulator engine."""
 
-        def completion(self, model: str, messages: list[dict[str, Any]], api_base: str,
-                       custom_prompt_dict: dict[str, Any], model_response: Any,
-                       print_verbose: Any, encoding: Any, api_key: Any, logging_obj: Any,
-                       optional_params: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        def completion(
+            self,
+            model: str,
+            messages: list[dict[str, Any]],
+            api_base: str,
+            custom_prompt_dict: dict[str, Any],
+            model_response: Any,
+            print_verbose: Any,
+            encoding: Any,
+            api_key: Any,
+            logging_obj: Any,
+            optional_params: dict[str, Any],
+            *args: Any,
+            **kwargs: Any,
+        ) -> Any:
             result = _ENGINE.respond(request_from_params(model, messages, optional_params))
             return _fill(model_response, model, result)
 
         async def acompletion(self, *args: Any, **kwargs: Any) -> Any:
             return self.completion(*args, **kwargs)
 
-        def streaming(self, model: str, messages: list[dict[str, Any]], *args: Any,
-                      **kwargs: Any) -> Iterator[Any]:
+        def streaming(
+            self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
+        ) -> Iterator[Any]:
             params = kwargs.get("optional_params") or {}
             result = _ENGINE.respond(request_from_params(model, messages, {**params, "n": 1}))
             words = result.choices[0].text.split(" ")
             for i, word in enumerate(words):
                 last = i == len(words) - 1
                 yield GenericStreamingChunk(
-                    text=word if i == 0 else " " + word, is_finished=last,
+                    text=word if i == 0 else " " + word,
+                    is_finished=last,
                     finish_reason=result.choices[0].finish_reason if last else None,
-                    index=0, tool_use=None,
-                    usage={"prompt_tokens": result.prompt_tokens,
-                           "completion_tokens": result.completion_tokens,
-                           "total_tokens": result.prompt_tokens + result.completion_tokens}
-                    if last else None,
+                    index=0,
+                    tool_use=None,
+                    usage={
+                        "prompt_tokens": result.prompt_tokens,
+                        "completion_tokens": result.completion_tokens,
+                        "total_tokens": result.prompt_tokens + result.completion_tokens,
+                    }
+                    if last
+                    else None,
                 )
 
         async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:

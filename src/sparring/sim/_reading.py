@@ -59,7 +59,7 @@ def read_steps(text: str) -> list[Equation | None]:
 
 
 def final_answer(text: str) -> float | None:
-    """The final answer: ``#### n``, ``\\boxed{n}``, "the answer is n", else None."""
+    r"""The final answer: ``#### n``, ``\\boxed{n}``, "the answer is n", else None."""
     for pattern in (_HASH_RE, _BOXED_RE, _ANSWER_RE):
         found = pattern.findall(text)
         if found:

@@ -22,8 +22,8 @@ def per_step_error(accuracy: float, n_steps: int, temperature: float) -> float:
 
     Above temperature 1 the model gets sloppier: the rate grows as ``1 - (1-p)**T``.
     """
-    p = 1.0 - accuracy ** (1.0 / max(n_steps, 1))
-    return 1.0 - (1.0 - p) ** max(1.0, temperature)
+    p: float = 1.0 - accuracy ** (1.0 / max(n_steps, 1))
+    return float(1.0 - (1.0 - p) ** max(1.0, temperature))
 
 
 def _arith(ctx: SimContext, task: ArithmeticTask, rng: random.Random, p_err: float) -> str:
@@ -54,9 +54,11 @@ def write_open(task: OpenTask, rng: random.Random, coverage: float, ctx: SimCont
 
 def _external(ctx: SimContext, rng: random.Random, accuracy: float) -> str:
     gold = ctx.request.gold
-    lines = ["Let me work through this carefully.",
-             "Step 1: I note the quantities the problem gives.",
-             "Step 2: I combine them in the order the problem describes."]
+    lines = [
+        "Let me work through this carefully.",
+        "Step 1: I note the quantities the problem gives.",
+        "Step 2: I combine them in the order the problem describes.",
+    ]
     if gold is None:
         return "\n".join([*lines, "I have written out my reasoning above."])
     answer = gold
@@ -112,7 +114,9 @@ def revise(ctx: SimContext, rng: random.Random) -> str:
 
 register_behaviour("actor.solve", solve)
 register_behaviour(
-    "actor.continue", continue_solution,
-    detect=lambda c: "PARTIAL SOLUTION" in c.blocks and "STEP" not in c.blocks, priority=80,
+    "actor.continue",
+    continue_solution,
+    detect=lambda c: "PARTIAL SOLUTION" in c.blocks and "STEP" not in c.blocks,
+    priority=80,
 )
 register_behaviour("actor.revise", revise, detect=lambda c: "CRITIQUE" in c.blocks, priority=70)

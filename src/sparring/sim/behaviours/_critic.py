@@ -36,11 +36,17 @@ def critique_steps(ctx: SimContext, rng: random.Random) -> str:
     for line, truth in zip(lines, truths, strict=False):
         flagged = flags(truth, ctx, rng)
         any_flag |= flagged
-        why = ("The computation does not follow from the values before it."
-               if flagged else "The computation checks out against the problem.")
-        out += [f"Step sentence: {line}",
-                f"Correctness of the step: {'Wrong' if flagged else 'Correct'}",
-                f"Explanation: {why}", ""]
+        why = (
+            "The computation does not follow from the values before it."
+            if flagged
+            else "The computation checks out against the problem."
+        )
+        out += [
+            f"Step sentence: {line}",
+            f"Correctness of the step: {'Wrong' if flagged else 'Correct'}",
+            f"Explanation: {why}",
+            "",
+        ]
     if not lines:
         out.append("The solution has no steps to check.")
     if rng.random() < ctx.profile.critic.malformed_rate:
@@ -57,8 +63,11 @@ def judge_last_step(ctx: SimContext, rng: random.Random) -> str:
     truth = truths[-1] if truths else StepTruth(True)
     flagged = flags(truth, ctx, rng)
     summary = "Summary: the partial solution tracks the quantity through the problem's events."
-    critique = ("Critique: the last step does not match what the problem states."
-                if flagged else "Critique: the last step follows from the previous values.")
+    critique = (
+        "Critique: the last step does not match what the problem states."
+        if flagged
+        else "Critique: the last step follows from the previous values."
+    )
     if rng.random() < ctx.profile.critic.malformed_rate:
         return f"{summary}\n{critique}\nConclusion: see above."
     verdict = "Incorrect" if flagged else "Correct"
@@ -66,10 +75,14 @@ def judge_last_step(ctx: SimContext, rng: random.Random) -> str:
 
 
 register_behaviour(
-    "critic.steps", critique_steps,
-    detect=lambda c: c.asks("Correctness of the step"), priority=20,
+    "critic.steps",
+    critique_steps,
+    detect=lambda c: c.asks("Correctness of the step"),
+    priority=20,
 )
 register_behaviour(
-    "critic.step", judge_last_step,
-    detect=lambda c: "STEP" in c.blocks and c.asks("<Answer>"), priority=21,
+    "critic.step",
+    judge_last_step,
+    detect=lambda c: "STEP" in c.blocks and c.asks("<Answer>"),
+    priority=21,
 )

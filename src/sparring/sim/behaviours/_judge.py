@@ -15,12 +15,16 @@ from sparring.sim.behaviours._judging import (
 
 __all__ = ["pairwise", "pairwise_margin", "pointwise", "pointwise_score"]
 
-_PRAISE = ("The response stays on the question and is easy to follow.",
-           "It covers the main points a careful answer would include.",
-           "The reasoning is laid out clearly.")
-_FAULTS = ("Some parts of the response do not hold up under checking.",
-           "It leaves out details that a complete answer needs.",
-           "The final result is not supported by the work shown.")
+_PRAISE = (
+    "The response stays on the question and is easy to follow.",
+    "It covers the main points a careful answer would include.",
+    "The reasoning is laid out clearly.",
+)
+_FAULTS = (
+    "Some parts of the response do not hold up under checking.",
+    "It leaves out details that a complete answer needs.",
+    "The final result is not supported by the work shown.",
+)
 
 
 def pointwise_score(ctx: SimContext, text: str, rng: random.Random) -> float:
@@ -59,9 +63,17 @@ def pointwise(ctx: SimContext, rng: random.Random) -> str:
     return f"{reasoning}\n{_score_text(ctx, score, rng)}"
 
 
-def pairwise_margin(ctx: SimContext, a: str, b: str, rng: random.Random, *,
-                    sharpness: float, noise: float, position_bias: float,
-                    verbosity_bias: float) -> float:
+def pairwise_margin(
+    ctx: SimContext,
+    a: str,
+    b: str,
+    rng: random.Random,
+    *,
+    sharpness: float,
+    noise: float,
+    position_bias: float,
+    verbosity_bias: float,
+) -> float:
     """Logit in favour of the first-shown response (positive: A)."""
     gap = true_quality(ctx, a) - true_quality(ctx, b)
     lengths = length_log_ratio(ctx, a) - length_log_ratio(ctx, b)
@@ -74,15 +86,25 @@ def pairwise(ctx: SimContext, rng: random.Random) -> str:
     """Compare RESPONSE A and RESPONSE B; end with a verdict token."""
     skill = ctx.profile.judge
     a, b = ctx.blocks.get("RESPONSE A", ""), ctx.blocks.get("RESPONSE B", "")
-    z = pairwise_margin(ctx, a, b, rng, sharpness=skill.sharpness, noise=skill.pairwise_noise,
-                        position_bias=skill.position_bias, verbosity_bias=skill.verbosity_bias)
+    z = pairwise_margin(
+        ctx,
+        a,
+        b,
+        rng,
+        sharpness=skill.sharpness,
+        noise=skill.pairwise_noise,
+        position_bias=skill.position_bias,
+        verbosity_bias=skill.verbosity_bias,
+    )
     choice = "tie" if abs(z) < skill.tie_band else ("A" if z > 0 else "B")
     if choice == "tie":
         reasoning = "Both responses are of similar quality; neither is clearly better."
     else:
         loser = "B" if choice == "A" else "A"
-        reasoning = (f"Response {choice} handles the question more reliably, while response "
-                     f"{loser} has weaknesses. {rng.choice(_FAULTS)}")
+        reasoning = (
+            f"Response {choice} handles the question more reliably, while response "
+            f"{loser} has weaknesses. {rng.choice(_FAULTS)}"
+        )
     if rng.random() < skill.malformed_rate:
         return reasoning + " I lean one way, but it is a close call."
     return f"{reasoning}\n{pairwise_token(ctx, choice, abs(z) > 3.0)}"
@@ -94,6 +116,8 @@ def _is_pairwise(ctx: SimContext) -> bool:
 
 register_behaviour("judge.pairwise", pairwise, detect=_is_pairwise, priority=40)
 register_behaviour(
-    "judge.pointwise", pointwise,
-    detect=lambda c: "RESPONSE" in c.blocks and c.asks("score", "rating", "rate "), priority=50,
+    "judge.pointwise",
+    pointwise,
+    detect=lambda c: "RESPONSE" in c.blocks and c.asks("score", "rating", "rate "),
+    priority=50,
 )

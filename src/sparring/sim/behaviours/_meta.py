@@ -38,14 +38,18 @@ def compare_judgments(ctx: SimContext, rng: random.Random) -> str:
         better = "A" if err_a < err_b else "B"
         worse = "B" if better == "A" else "A"
         choice = better if rng.random() < skill.reliability else worse
-        reasoning = (f"Judgment {choice} weighs the response's strengths and faults more "
-                     f"accurately and its score follows from its analysis.")
+        reasoning = (
+            f"Judgment {choice} weighs the response's strengths and faults more "
+            f"accurately and its score follows from its analysis."
+        )
     if rng.random() < skill.malformed_rate:
         return reasoning + " On balance the first one reads a little better."
     return f"{reasoning}\nWinner: Judgment {choice}"
 
 
 register_behaviour(
-    "meta_judge.compare", compare_judgments,
-    detect=lambda c: "JUDGMENT A" in c.blocks and "JUDGMENT B" in c.blocks, priority=30,
+    "meta_judge.compare",
+    compare_judgments,
+    detect=lambda c: "JUDGMENT A" in c.blocks and "JUDGMENT B" in c.blocks,
+    priority=30,
 )

@@ -26,11 +26,17 @@ def corrupt_step(ctx: SimContext, rng: random.Random) -> str:
     step_text = ctx.blocks.get("STEP", "").strip()
     parsed = read_steps(step_text)
     eq = parsed[0] if parsed else None
-    kind = rng.choice(("misread", "wrong_operation")) if rng.random() < skill.subtlety else "calculation"
+    kind = (
+        rng.choice(("misread", "wrong_operation"))
+        if rng.random() < skill.subtlety
+        else "calculation"
+    )
     if task is None or eq is None or len(prefix_lines) >= len(task.steps):
         new_text = step_text  # nothing it can work with: hands the step back unchanged
     elif rng.random() >= skill.effectiveness:
-        new_text = step_text.replace(" so ", " which gives ", 1) if " so " in step_text else step_text
+        new_text = (
+            step_text.replace(" so ", " which gives ", 1) if " so " in step_text else step_text
+        )
     else:
         gold = task.steps[len(prefix_lines)]
         written = WrittenStep(gold.kind, eq.op, eq.a, eq.b, eq.c)
@@ -42,6 +48,8 @@ def corrupt_step(ctx: SimContext, rng: random.Random) -> str:
 
 
 register_behaviour(
-    "sneaky.corrupt", corrupt_step,
-    detect=lambda c: "STEP" in c.blocks and c.asks("Incorrect step"), priority=22,
+    "sneaky.corrupt",
+    corrupt_step,
+    detect=lambda c: "STEP" in c.blocks and c.asks("Incorrect step"),
+    priority=22,
 )

@@ -79,7 +79,7 @@ def write_steps(
     """
     vals = list(values or [])
     out: list[WrittenStep] = []
-    for gold in task.steps[len(vals):]:
+    for gold in task.steps[len(vals) :]:
         out.append(_one_step(gold, vals, rng, p_err))
         vals.append(out[-1].c)
     return out
