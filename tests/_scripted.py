@@ -11,8 +11,9 @@ from sparring.models import BackendRequest, BackendResult, Completion, Model, Us
 class ScriptedBackend:
     """Raises the scripted exceptions in turn, then answers ``text``; counts attempts."""
 
-    def __init__(self, failures: Sequence[BaseException] = (), *, text: str = "ok",
-                 delay_s: float = 0.0) -> None:
+    def __init__(
+        self, failures: Sequence[BaseException] = (), *, text: str = "ok", delay_s: float = 0.0
+    ) -> None:
         self.failures = list(failures)
         self.text = text
         self.delay_s = delay_s
@@ -27,7 +28,12 @@ class ScriptedBackend:
             await asyncio.sleep(self.delay_s)
         if self.failures:
             raise self.failures.pop(0)
-        completions = [Completion(text=f"{self.text} #{request.sample_index + i}",
-                                  index=request.sample_index + i) for i in range(request.n)]
-        return BackendResult(completions, Usage(prompt_tokens=10, completion_tokens=5 * request.n),
-                             cost_usd=0.001)
+        completions = [
+            Completion(
+                text=f"{self.text} #{request.sample_index + i}", index=request.sample_index + i
+            )
+            for i in range(request.n)
+        ]
+        return BackendResult(
+            completions, Usage(prompt_tokens=10, completion_tokens=5 * request.n), cost_usd=0.001
+        )

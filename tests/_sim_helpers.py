@@ -14,5 +14,6 @@ def ask(engine: SimEngine, model: str, content: str, **kw: Any) -> list[str]:
 
 
 def blocks(**parts: str) -> str:
-    return "\n".join(fence(label.replace("_", " ").upper(), text, "ab12cd34")
-                     for label, text in parts.items())
+    return "\n".join(
+        fence(label.replace("_", " ").upper(), text, "ab12cd34") for label, text in parts.items()
+    )

@@ -18,7 +18,9 @@ import pytest
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 _KEY_SUFFIXES = ("_API_KEY", "_API_TOKEN", "_ACCESS_KEY_ID", "_SECRET_ACCESS_KEY")
-DATA_DIR = Path(os.environ.get("SPARRING_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA_DIR = Path(
+    os.environ.get("SPARRING_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
 
 class RealNetworkBlocked(RuntimeError):
@@ -63,7 +65,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    yield
+    return
 
 
 @pytest.fixture

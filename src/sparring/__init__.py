@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 # Before anything imports litellm: use its bundled price map, never fetch one at import.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from sparring._hook import install_litellm_hook  # noqa: E402
+from sparring._hook import install_litellm_hook
 
 install_litellm_hook()
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     __version__: str
 
 __all__ = ["Model", "Roles", "__version__"]
-
 
 
 def __getattr__(name: str) -> Any:

@@ -1,15 +1,15 @@
 """The sparring exception tree.
 
-    SparringError
-    ├── ConfigError            bad arguments, unknown role, bad config file
-    ├── PromptError            missing template, missing or unexpected variable
-    └── ModelCallError         a model call failed for good (after retries); names model and cause
-        ├── ModelAuthError         401/403: a key is missing or wrong (never retried)
-        ├── ModelBadRequestError   400/404/422: the request itself is wrong (never retried)
-        ├── ModelRateLimitError    429 until the retry budget ran out
-        ├── ModelTimeoutError      the per-call timeout passed on every attempt
-        ├── ModelServerError       5xx or a malformed body until the retry budget ran out
-        └── ModelConnectionError   the server could not be reached
+SparringError
+├── ConfigError            bad arguments, unknown role, bad config file
+├── PromptError            missing template, missing or unexpected variable
+└── ModelCallError         a model call failed for good (after retries); names model and cause
+    ├── ModelAuthError         401/403: a key is missing or wrong (never retried)
+    ├── ModelBadRequestError   400/404/422: the request itself is wrong (never retried)
+    ├── ModelRateLimitError    429 until the retry budget ran out
+    ├── ModelTimeoutError      the per-call timeout passed on every attempt
+    ├── ModelServerError       5xx or a malformed body until the retry budget ran out
+    └── ModelConnectionError   the server could not be reached
 """
 
 from __future__ import annotations

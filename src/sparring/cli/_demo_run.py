@@ -14,7 +14,7 @@ from sparring.agents import Verdict, combine_orders, parse_verdict
 from sparring.errors import ModelCallError
 from sparring.models import Roles
 from sparring.prompts import Untrusted, load_prompt
-from sparring.sim import ArithmeticTask, SimWorld, quality
+from sparring.sim import ArithmeticTask, SimWorld, check_steps, quality
 from sparring.sim._grade import Task
 from sparring.sim._reading import split_steps
 
@@ -26,19 +26,19 @@ Progress = Callable[[str], None]
 
 @dataclass
 class DemoItem:
-    """What happened on one task."""
+    """What happened on one task (None: not applicable or undecided)."""
 
     question: str
     kind: str
     samples: list[str] = field(default_factory=list)
     truth: list[float] = field(default_factory=list)
     scores: list[Verdict] = field(default_factory=list)
-    pair_choice: str | None = None
     pair_correct: bool | None = None
     swap_agreement: bool | None = None
-    planner_choice: str | None = None
-    meta_choice: str | None = None
+    planner_correct: bool | None = None
+    meta_correct: bool | None = None
     critic_flags: int | None = None
+    wrong_steps: int | None = None
     sneaky_changed: bool | None = None
     error: str | None = None
 
@@ -55,39 +55,50 @@ def _q(task: Task) -> Untrusted:
     return Untrusted(task.question, "QUESTION")
 
 
+def _true_score(task: Task, text: str) -> float:
+    return 1 + 4 * quality(task, text)
+
+
 async def _score(roles: Roles, task: Task, text: str) -> Verdict:
     messages = load_prompt("judge/pointwise").render(
         question=_q(task), response=Untrusted(text, "RESPONSE")
     )
-    result = await roles.complete("judge", messages)
-    return parse_verdict(result.text, "pointwise")
+    return parse_verdict((await roles.complete("judge", messages)).text, "pointwise")
 
 
-async def _pairwise(roles: Roles, role: str, prompt: str, task: Task, a: str, b: str) -> Verdict:
+async def _pairwise(roles: Roles, role: str, task: Task, a: str, b: str) -> Verdict:
+    prompt = "planner/compare" if role == "planner" else "judge/pairwise"
     messages = load_prompt(prompt).render(
         question=_q(task),
         response_a=Untrusted(a, "RESPONSE A"),
         response_b=Untrusted(b, "RESPONSE B"),
     )
-    text = (await roles.complete(role, messages, temperature=0.0)).text
-    return parse_verdict(text, "pairwise")
+    return parse_verdict((await roles.complete(role, messages, temperature=0.0)).text, "pairwise")
 
 
 async def _both_orders(
-    roles: Roles, role: str, prompt: str, task: Task, a: str, b: str
-) -> tuple[str | None, bool | None]:
+    roles: Roles, role: str, task: Task, better: str, worse: str
+) -> tuple[bool | None, bool | None]:
+    """Whether the both-order verdict picks ``better``, and whether the orders agreed."""
     first, swapped = await asyncio.gather(
-        _pairwise(roles, role, prompt, task, a, b), _pairwise(roles, role, prompt, task, b, a)
+        _pairwise(roles, role, task, better, worse), _pairwise(roles, role, task, worse, better)
     )
     outcome = combine_orders(first, swapped)
-    return outcome.choice, outcome.swap_agreement
+    picked = None if outcome.choice in (None, "tie") else outcome.choice == "A"
+    return picked, outcome.swap_agreement
 
 
-async def _meta(roles: Roles, task: Task, text: str) -> str | None:
+async def _meta(roles: Roles, task: Task, text: str) -> bool | None:
+    """Whether the meta-judge prefers the judgment whose score is nearer the truth."""
     messages = load_prompt("judge/pointwise").render(
         question=_q(task), response=Untrusted(text, "RESPONSE")
     )
     judgments = await roles.complete("judge", messages, n=2, temperature=1.0)
+    scores = [parse_verdict(t, "pointwise").score for t in judgments.texts]
+    if scores[0] is None or scores[1] is None or scores[0] == scores[1]:
+        return None
+    truth = _true_score(task, text)
+    better = "A" if abs(scores[0] - truth) < abs(scores[1] - truth) else "B"
     meta = load_prompt("meta_judge/compare").render(
         question=_q(task),
         response=Untrusted(text, "RESPONSE"),
@@ -95,29 +106,30 @@ async def _meta(roles: Roles, task: Task, text: str) -> str | None:
         judgment_b=Untrusted(judgments.texts[1], "JUDGMENT B"),
     )
     verdict = parse_verdict((await roles.complete("meta_judge", meta)).text, "meta")
-    return verdict.choice
+    return None if verdict.choice in (None, "tie") else verdict.choice == better
 
 
-async def _critic_and_sneaky(roles: Roles, item: DemoItem, task: ArithmeticTask) -> None:
-    worst = item.samples[min(range(len(item.samples)), key=lambda i: item.truth[i])]
+async def _critic(roles: Roles, item: DemoItem, task: ArithmeticTask, worst: str) -> None:
     critique = load_prompt("critic/steps").render(
         question=_q(task), solution=Untrusted(worst, "SOLUTION")
     )
     text = (await roles.complete("critic", critique)).text
     item.critic_flags = text.count("Correctness of the step: Wrong")
-    best = item.samples[max(range(len(item.samples)), key=lambda i: item.truth[i])]
+    item.wrong_steps = sum(not s.correct for s in check_steps(task, worst))
+
+
+async def _sneaky(roles: Roles, item: DemoItem, task: ArithmeticTask, best: str) -> None:
     steps = split_steps(best)
-    if len(steps) >= 2:
-        prompt = load_prompt("sneaky/corrupt").render(
-            question=_q(task),
-            partial_solution=Untrusted(steps[0], "PARTIAL SOLUTION"),
-            step=Untrusted(steps[1], "STEP"),
-        )
-        out = (await roles.complete("sneaky", prompt)).text
-        new = out.split("Incorrect step:", 1)[-1].strip() if "Incorrect step:" in out else ""
-        item.sneaky_changed = bool(new) and quality(task, f"{steps[0]}\n{new}") != quality(
-            task, f"{steps[0]}\n{steps[1]}"
-        )
+    if len(steps) < 2 or not check_steps(task, "\n".join(steps[:2]))[1].correct:
+        return
+    prompt = load_prompt("sneaky/corrupt").render(
+        question=_q(task),
+        partial_solution=Untrusted(steps[0], "PARTIAL SOLUTION"),
+        step=Untrusted(steps[1], "STEP"),
+    )
+    out = (await roles.complete("sneaky", prompt)).text
+    new = out.split("Incorrect step:", 1)[1].strip() if "Incorrect step:" in out else ""
+    item.sneaky_changed = bool(new) and not check_steps(task, f"{steps[0]}\n{new}")[1].correct
 
 
 async def _one(roles: Roles, task: Task, samples: int) -> DemoItem:
@@ -128,18 +140,16 @@ async def _one(roles: Roles, task: Task, samples: int) -> DemoItem:
     item.samples = (await roles.complete("actor", actor, n=samples, temperature=0.8)).texts
     item.truth = [quality(task, s) for s in item.samples]
     item.scores = list(await asyncio.gather(*(_score(roles, task, s) for s in item.samples)))
-    best = max(range(samples), key=lambda i: item.truth[i])
-    worst = min(range(samples), key=lambda i: item.truth[i])
-    if item.truth[best] > item.truth[worst]:
-        a, b = item.samples[best], item.samples[worst]
-        item.pair_choice, item.swap_agreement = await _both_orders(
-            roles, "judge", "judge/pairwise", task, a, b
+    order = sorted(range(samples), key=lambda i: item.truth[i])
+    best, worst = item.samples[order[-1]], item.samples[order[0]]
+    if item.truth[order[-1]] > item.truth[order[0]]:
+        item.pair_correct, item.swap_agreement = await _both_orders(
+            roles, "judge", task, best, worst
         )
-        item.pair_correct = item.pair_choice == "A" if item.pair_choice != "tie" else None
-        item.planner_choice, _ = await _both_orders(roles, "planner", "planner/compare", task, a, b)
-    item.meta_choice = await _meta(roles, task, item.samples[0])
+        item.planner_correct, _ = await _both_orders(roles, "planner", task, best, worst)
+    item.meta_correct = await _meta(roles, task, item.samples[0])
     if isinstance(task, ArithmeticTask):
-        await _critic_and_sneaky(roles, item, task)
+        await asyncio.gather(_critic(roles, item, task, worst), _sneaky(roles, item, task, best))
     return item
 
 

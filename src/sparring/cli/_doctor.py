@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata as md
+import os
 import platform
 import time
 from typing import Any
 
 import click
+from rich import box
 from rich.table import Table
 
 from sparring.cli._console import console, simulator_banner
 from sparring.cli._roles import role_options, roles_from_options
 from sparring.errors import ModelCallError
-from sparring.models import ROLE_NAMES, Gateway, Model, RetryPolicy, Roles
+from sparring.models import ROLE_NAMES, Gateway, Model, RetryPolicy
 
 __all__ = ["doctor"]
 
@@ -29,47 +31,50 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
-def _key_status(model: Model) -> str:
-    """Names of the env vars the model needs and whether they are set; never their values."""
+def _key_status(model: Model) -> tuple[str, bool]:
+    """The env vars the model needs and whether they are set (never their values), and OK."""
     if model.api_key is not None:
-        return "[green]given in config[/]"
+        return "[green]given in code[/]", True
     if model.api_key_env:
-        import os
-
         ok = bool(os.environ.get(model.api_key_env))
-        return f"{model.api_key_env} {'[green]set[/]' if ok else '[red]missing[/]'}"
+        return f"{model.api_key_env} {'[green]set[/]' if ok else '[red]missing[/]'}", ok
     if model.provider in _NO_KEY_PROVIDERS:
-        return "[dim]none needed[/]"
+        return "[dim]none[/]", True
     from sparring.models._litellm import litellm_module
 
     try:
         env = litellm_module().validate_environment(model=model.name, api_base=model.api_base)
-    except Exception:
-        return "[yellow]unknown provider[/]"
+    except Exception:  # noqa: BLE001 - an unknown provider is reported, not fatal
+        return "[yellow]unknown provider[/]", True
     missing = env.get("missing_keys") or []
     if missing:
-        return ", ".join(f"{name} [red]missing[/]" for name in missing)
-    return "[green]set[/]" if env.get("keys_in_environment") else "[dim]none needed[/]"
+        return ", ".join(f"{name} [red]missing[/]" for name in missing), False
+    return ("[green]set[/]" if env.get("keys_in_environment") else "[dim]none[/]"), True
 
 
 async def _probe(model: Model, gateway: Gateway) -> str:
     started = time.perf_counter()
     try:
-        result = await gateway.complete(
-            model, "Reply with the single word OK.", max_tokens=8, temperature=0.0, timeout_s=30.0
-        )
+        await gateway.complete(model, "Reply with the single word OK.", max_tokens=8,
+                               temperature=0.0, timeout_s=30.0)
     except ModelCallError as err:
-        return f"[red]{err.kind}[/]: {err.cause[:80]}"
-    text = result.text.strip().replace("\n", " ")[:30]
-    return f"[green]answered[/] in {time.perf_counter() - started:.2f}s: {text!r}"
+        return f"[red]✗ {err.kind}[/]: {err.cause[:120]}"
+    return f"[green]✓ answered[/] {time.perf_counter() - started:.2f}s"
 
 
-async def _probe_all(roles: Roles, models: dict[str, Model]) -> dict[str, str]:
+async def _probe_all(models: dict[str, Model], skip: dict[str, str]) -> dict[str, str]:
     gateway = Gateway(retry=RetryPolicy(max_attempts=1))
-    unique = {(m.name, m.api_base): m for m in models.values()}
-    results = await asyncio.gather(*(_probe(m, gateway) for m in unique.values()))
-    by_key = dict(zip(unique, results, strict=True))
-    return {role: by_key[(m.name, m.api_base)] for role, m in models.items()}
+    todo = {(m.name, m.api_base): m for r, m in models.items() if r not in skip}
+    results = await asyncio.gather(*(_probe(m, gateway) for m in todo.values()))
+    by_key = dict(zip(todo, results, strict=True))
+    out = dict(skip)
+    out.update({r: by_key[(m.name, m.api_base)] for r, m in models.items() if r not in skip})
+    return out
+
+
+def _model_cell(model: Model, source: str) -> str:
+    where = f" @ {model.api_base}" if model.api_base else ""
+    return f"{model.name}{where} [dim]({source})[/]"
 
 
 @click.command()
@@ -91,19 +96,15 @@ def doctor(no_request: bool, **options: Any) -> None:
         console.print(banner)
     sources = {role: roles.source(role) for role in ROLE_NAMES}
     models = {role: src[0] for role, src in sources.items()}
-    probes = {} if no_request else asyncio.run(_probe_all(roles, models))
-    table = Table(title="Roles")
-    for column in ("role", "model", "from", "api base", "key", "request"):
-        table.add_column(column)
+    keys = {role: _key_status(model) for role, model in models.items()}
+    skip = {r: "[red]✗ not sent: key missing[/]" for r, (_, ok) in keys.items() if not ok}
+    probes = {} if no_request else asyncio.run(_probe_all(models, skip))
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1))
+    for column in ("role", "model", "key", "request"):
+        table.add_column(column, no_wrap=column != "request")
     for role, (model, source) in sources.items():
-        table.add_row(
-            role,
-            model.name,
-            source,
-            model.api_base or "-",
-            _key_status(model),
-            probes.get(role, "[dim]skipped[/]"),
-        )
+        table.add_row(role, _model_cell(model, source), keys[role][0],
+                      probes.get(role, "[dim]not sent (--no-request)[/]"))
     console.print(table)
     if any("answered" not in v for v in probes.values()):
         raise SystemExit(1)

@@ -84,9 +84,9 @@ def parse_template(name: str, source: str) -> PromptTemplate:
         head, body = source[4:].split("\n---\n", 1)
     except ValueError:
         raise PromptError(f"prompt {name!r}: front matter is not closed by '---'") from None
-    meta = dict(
-        (k.strip(), v.strip()) for k, _, v in (ln.partition(":") for ln in head.splitlines() if ln)
-    )
+    meta = {
+        k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in head.splitlines() if ln)
+    }
     declared = frozenset(v.strip() for v in meta.get("variables", "").split(",") if v.strip())
     parts = _SECTION_RE.split(body)
     if len(parts) < 3 or parts[0].strip():

@@ -19,8 +19,10 @@ class TraceContext:
     node: str | None = None
 
 
+_EMPTY = TraceContext()  # frozen, so sharing it as the default is safe
 _CURRENT: contextvars.ContextVar[TraceContext] = contextvars.ContextVar(
-    "sparring_trace_context", default=TraceContext()
+    "sparring_trace_context",
+    default=_EMPTY,
 )
 
 

@@ -1,12 +1,15 @@
-"""Built-in simulated behaviours; importing this package registers them with the engine."""
+"""Built-in simulated behaviours; importing this package registers every one with the engine.
 
-from sparring.sim.behaviours import (  # noqa: F401 - imported for their registrations
-    _actor,
-    _critic,
-    _judge,
-    _meta,
-    _planner,
-    _sneaky,
-)
+Each module here calls ``register_behaviour`` at import; new modules are picked up by name, so
+adding a behaviour never means editing this file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
 
 __all__: list[str] = []
+
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    importlib.import_module(f"{__name__}.{_info.name}")

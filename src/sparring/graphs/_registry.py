@@ -1,0 +1,113 @@
+"""The catalogue of graphs, by CLI name; a graph's module loads only when it is used."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["REGISTRY", "GraphSpec", "Registry"]
+
+Family = Literal["judging", "reasoning", "game"]
+
+
+@dataclass(frozen=True, slots=True)
+class GraphSpec:
+    """What the CLI and the runner need to know about a graph.
+
+    Attributes:
+        name: The CLI name (``meta-rewarding``).
+        module: The module holding the factory.
+        factory: The factory's name (``create_meta_rewarding_graph``).
+        summary: One line for ``sparring graphs``.
+        family: judging, reasoning or game.
+        roles: The roles it calls.
+        needs_answer: Whether items must carry a gold answer.
+        recursion_limit: LangGraph supersteps allowed per item (rounds included).
+    """
+
+    name: str
+    module: str
+    factory: str
+    summary: str
+    family: Family
+    roles: tuple[str, ...]
+    needs_answer: bool = False
+    recursion_limit: int = 100
+
+    @property
+    def available(self) -> bool:
+        """Whether the graph's module is present in this installation."""
+        return importlib.util.find_spec(self.module) is not None
+
+    def load(self) -> Callable[..., Any]:
+        """Import the module and return the factory."""
+        factory: Callable[..., Any] = getattr(importlib.import_module(self.module), self.factory)
+        return factory
+
+
+def _spec(name: str, summary: str, family: Family, roles: tuple[str, ...], **kw: Any) -> GraphSpec:
+    stem = name.replace("-", "_")
+    return GraphSpec(name, f"sparring.graphs.{stem}", f"create_{stem}_graph", summary, family,
+                     roles, **kw)
+
+
+_CATALOGUE = (
+    _spec("self-rewarding", "K responses, N judgments each; best vs worst pair (Yuan et al.)",
+          "judging", ("actor", "judge")),
+    _spec("meta-rewarding", "Self-Rewarding plus meta-judged judgment pairs, length-controlled",
+          "judging", ("actor", "judge", "meta_judge")),
+    _spec("pairwise-judge", "Compare two responses in both orders, optional reference",
+          "judging", ("judge",)),
+    _spec("eval-planner", "Plan, execute, verdict in both orders; synthetic pairs (EvalPlanner)",
+          "judging", ("planner", "actor")),
+    _spec("tpo", "Thought preference optimisation: judge sees the response only",
+          "judging", ("actor", "judge")),
+    _spec("branch-solve-merge", "Branch into criteria, solve each in parallel, merge",
+          "judging", ("judge",)),
+    _spec("self-consistency", "N samples; majority vote, judge, verifier or self-certainty",
+          "reasoning", ("actor", "judge")),
+    _spec("irpo", "Iterative RPO data: verified correct vs incorrect chains + NLL target",
+          "reasoning", ("actor",), needs_answer=True),
+    _spec("refine", "Critique-in-the-loop: actor, step-level critic, refine until approved",
+          "reasoning", ("actor", "critic"), recursion_limit=200),
+    _spec("reflexion", "Failed attempts leave lessons that later attempts retrieve",
+          "reasoning", ("actor",), needs_answer=True, recursion_limit=200),
+    _spec("cove", "Chain-of-Verification: draft, verify independently, revise",
+          "reasoning", ("actor",)),
+    _spec("s2a", "System 2 Attention: rewrite the context, then answer",
+          "reasoning", ("actor",)),
+    _spec("fobar", "Forward-backward verification of candidate answers",
+          "reasoning", ("actor",)),
+    _spec("spc-game", "Self-Play Critic: sneaky generator vs step critic, rewards by the rules",
+          "game", ("actor", "sneaky", "critic"), needs_answer=True),
+)
+
+
+class Registry(Mapping[str, GraphSpec]):
+    """Name to ``GraphSpec``, for the graphs present in this installation."""
+
+    def __init__(self, specs: tuple[GraphSpec, ...]) -> None:
+        self._specs = {s.name: s for s in specs}
+
+    def __getitem__(self, name: str) -> GraphSpec:
+        spec = self._specs.get(name)
+        if spec is None or not spec.available:
+            known = ", ".join(self)
+            raise KeyError(f"no graph named {name!r}; available: {known or 'none'}")
+        return spec
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, spec in self._specs.items() if spec.available)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def planned(self) -> list[GraphSpec]:
+        """Every catalogued graph, present or not."""
+        return list(self._specs.values())
+
+
+REGISTRY = Registry(_CATALOGUE)
