@@ -37,7 +37,7 @@ def test_help_is_fast_and_does_not_import_litellm() -> None:
 def test_demo_json_on_the_simulator() -> None:
     code, out = _run("demo", "--tasks", "2", "--samples", "3", "--json", "--seed", "4")
     assert code == 0
-    rows = json.loads(out[out.index("["):])
+    rows = json.loads(out[out.index("[") :])
     assert len(rows) == 2 and rows[0]["kind"] == "arithmetic" and rows[1]["kind"] == "open"
     assert all(len(r["samples"]) == 3 and len(r["scores"]) == 3 for r in rows)
     assert all(0.0 <= t <= 1.0 for r in rows for t in r["truth"])
@@ -66,8 +66,10 @@ def test_doctor_reports_missing_key_by_name_and_failure(monkeypatch: pytest.Monk
 
 def test_roles_file_binds_and_flags_win(tmp_path: Path) -> None:
     path = tmp_path / "roles.toml"
-    path.write_text('[default]\nmodel = "sim/judge"\n[actor]\nmodel = "hosted_vllm/q"\n'
-                    'api_base = "http://127.0.0.1:9/v1"\ntemperature = 0.3\n')
+    path.write_text(
+        '[default]\nmodel = "sim/judge"\n[actor]\nmodel = "hosted_vllm/q"\n'
+        'api_base = "http://127.0.0.1:9/v1"\ntemperature = 0.3\n'
+    )
     bindings, default = load_roles_file(path)
     assert bindings["actor"].api_base == "http://127.0.0.1:9/v1"
     assert bindings["actor"].temperature == 0.3

@@ -1,4 +1,4 @@
-"""The model layer against ``serve-sim`` on loopback, with injected faults (real HTTP, real LiteLLM)."""
+"""The model layer against ``serve-sim`` on loopback, with injected faults (real HTTP)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ RETRY = RetryPolicy(max_attempts=10, initial_delay_s=0.01, max_delay_s=0.2, jitt
 
 
 def _model(srv: SimServer, **kw: object) -> Model:
-    return Model(name="openai/actor", api_base=srv.base_url, api_key="sk-test-not-a-real-key-00",
-                 **kw)  # type: ignore[arg-type]
+    return Model(
+        name="openai/actor", api_base=srv.base_url, api_key="sk-test-not-a-real-key-00", **kw
+    )  # type: ignore[arg-type]
 
 
 async def test_200_calls_with_429_and_500_injected_all_succeed() -> None:
@@ -27,8 +28,9 @@ async def test_200_calls_with_429_and_500_injected_all_succeed() -> None:
     world = SimWorld(seed=1)
     with SimServer(faults=faults) as srv:
         model = _model(srv)
-        results = await asyncio.gather(*(
-            gw.complete(model, world.task(i).question, role="actor", seed=i) for i in range(200)))
+        results = await asyncio.gather(
+            *(gw.complete(model, world.task(i).question, role="actor", seed=i) for i in range(200))
+        )
         stats = srv.stats
     assert len(results) == 200 and all(r.text for r in results)
     calls = sink.of_kind(ModelCallEvent)
@@ -41,7 +43,9 @@ async def test_200_calls_with_429_and_500_injected_all_succeed() -> None:
     # 200 first attempts at 30% faults: far from zero, and every retry is one extra request.
     assert 30 <= len(retries) <= 140
     assert stats.requests == 200 + len(retries)
-    assert all(r.retry_after_s == pytest.approx(0.05) for r in retries if r.error.kind == "rate_limit")
+    assert all(
+        r.retry_after_s == pytest.approx(0.05) for r in retries if r.error.kind == "rate_limit"
+    )
     assert gw.usage.by_role["actor"].retries == len(retries)
 
 
@@ -74,9 +78,9 @@ async def test_malformed_and_truncated_bodies_are_retried() -> None:
 
 async def test_permanent_failure_is_a_typed_error_naming_model_and_cause() -> None:
     gw = Gateway(retry=RetryPolicy(max_attempts=3, initial_delay_s=0.01, jitter=0))
-    with SimServer(faults=FaultConfig(rate_500=1.0)) as srv:
-        with pytest.raises(ModelServerError) as info:
-            await gw.complete(_model(srv), "hello", role="judge")
+    srv = SimServer(faults=FaultConfig(rate_500=1.0))
+    with srv, pytest.raises(ModelServerError) as info:
+        await gw.complete(_model(srv), "hello", role="judge")
     message = str(info.value)
     assert "judge model 'openai/actor' failed after 3 attempts" in message
     assert "HTTP 500" in message and "Traceback" not in message
@@ -84,9 +88,9 @@ async def test_permanent_failure_is_a_typed_error_naming_model_and_cause() -> No
 
 async def test_permanent_hang_is_a_timeout_error() -> None:
     gw = Gateway(retry=RetryPolicy(max_attempts=2, initial_delay_s=0.01, jitter=0))
-    with SimServer(faults=FaultConfig(rate_hang=1.0, hang_s=5.0)) as srv:
-        with pytest.raises(ModelTimeoutError):
-            await gw.complete(_model(srv, timeout_s=0.2), "hello")
+    srv = SimServer(faults=FaultConfig(rate_hang=1.0, hang_s=5.0))
+    with srv, pytest.raises(ModelTimeoutError):
+        await gw.complete(_model(srv, timeout_s=0.2), "hello")
 
 
 async def test_native_n_and_determinism_over_http() -> None:
@@ -102,8 +106,11 @@ async def test_native_n_and_determinism_over_http() -> None:
 
 async def test_rate_limits_shrink_adaptive_concurrency() -> None:
     sink = MemorySink()
-    gw = Gateway(sink=sink, retry=RETRY,
-                 concurrency=ConcurrencyPolicy(initial=16, ceiling=32, cooldown_s=0.05))
+    gw = Gateway(
+        sink=sink,
+        retry=RETRY,
+        concurrency=ConcurrencyPolicy(initial=16, ceiling=32, cooldown_s=0.05),
+    )
     with SimServer(faults=FaultConfig(rate_429=0.5, retry_after_s=0.02, seed=2)) as srv:
         model = _model(srv)
         await asyncio.gather(*(gw.complete(model, f"q{i}", seed=i) for i in range(60)))

@@ -14,9 +14,12 @@ Example:
     'A'
 """
 
+from sparring.agents._ask import VerdictParser, ask_verdicts, verdict_counts
+from sparring.agents._judges import Judge, MetaJudge, PairJudgment, PairwiseJudge, Planner
 from sparring.agents._orders import PairOutcome, combine_orders, swap_choice
 from sparring.agents._parse import default_expectation, parse_verdict
 from sparring.agents._parse_degenerate import is_degenerate_candidate
+from sparring.agents._parse_step import STEP_EXPECTATION, parse_step_verdict
 from sparring.agents._verdict import (
     Choice,
     Strength,
@@ -26,19 +29,49 @@ from sparring.agents._verdict import (
     VerdictKind,
     VerdictStatus,
 )
+from sparring.agents._workers import (
+    GSM8K_FORMAT,
+    Actor,
+    Corruption,
+    Critic,
+    SneakyGenerator,
+    StepCritique,
+    StepMark,
+    parse_corruption,
+    parse_step_critique,
+)
 
 __all__ = [
+    "GSM8K_FORMAT",
+    "STEP_EXPECTATION",
+    "Actor",
     "Choice",
+    "Corruption",
+    "Critic",
+    "Judge",
+    "MetaJudge",
+    "PairJudgment",
     "PairOutcome",
+    "PairwiseJudge",
+    "Planner",
+    "SneakyGenerator",
+    "StepCritique",
+    "StepMark",
     "Strength",
     "UnscoredReason",
     "UnscoredVerdictError",
     "Verdict",
     "VerdictKind",
+    "VerdictParser",
     "VerdictStatus",
+    "ask_verdicts",
     "combine_orders",
     "default_expectation",
     "is_degenerate_candidate",
+    "parse_corruption",
+    "parse_step_critique",
+    "parse_step_verdict",
     "parse_verdict",
     "swap_choice",
+    "verdict_counts",
 ]

@@ -39,8 +39,11 @@ def _mark(value: bool | None) -> str:
 
 
 def _scores(item: DemoItem) -> str:
-    errors = [abs(v.score - (1 + 4 * t)) for v, t in zip(item.scores, item.truth, strict=True)
-              if v.score is not None]
+    errors = [
+        abs(v.score - (1 + 4 * t))
+        for v, t in zip(item.scores, item.truth, strict=True)
+        if v.score is not None
+    ]
     missing = len(item.scores) - len(errors)
     shown = f"{sum(errors) / len(errors):.2f}" if errors else "-"
     return shown + (f" [yellow]{missing}?[/]" if missing else "")
@@ -51,8 +54,11 @@ def _critic(item: DemoItem) -> str:
 
 
 def _items_table(report: DemoReport) -> Table:
-    table = Table(title="Every role on the world's tasks, against the truth", box=box.SIMPLE_HEAD,
-                  padding=(0, 1))
+    table = Table(
+        title="Every role on the world's tasks, against the truth",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+    )
     for name, _ in _COLUMNS:
         table.add_column(name, no_wrap=True, min_width=len(name))
     for i, item in enumerate(report.items):
@@ -61,9 +67,16 @@ def _items_table(report: DemoReport) -> Table:
             continue
         right = sum(t >= 0.8 for t in item.truth)
         table.add_row(
-            str(i), "arith" if item.kind == "arithmetic" else item.kind, f"{right}/{len(item.samples)}", _scores(item),
-            _mark(item.pair_correct), _mark(item.swap_agreement), _mark(item.planner_correct),
-            _mark(item.meta_correct), _critic(item), _mark(item.sneaky_changed),
+            str(i),
+            "arith" if item.kind == "arithmetic" else item.kind,
+            f"{right}/{len(item.samples)}",
+            _scores(item),
+            _mark(item.pair_correct),
+            _mark(item.swap_agreement),
+            _mark(item.planner_correct),
+            _mark(item.meta_correct),
+            _critic(item),
+            _mark(item.sneaky_changed),
         )
     return table
 
@@ -73,8 +86,15 @@ def _usage_table(usage: UsageTotals) -> Table:
     for column in ("role", "calls", "samples", "retries", "tokens in", "tokens out", "cost"):
         table.add_column(column, justify="left" if column == "role" else "right")
     for role, row in sorted(usage.by_role.items()):
-        table.add_row(role, str(row.calls), str(row.samples), str(row.retries),
-                      str(row.prompt_tokens), str(row.completion_tokens), row.cost_label)
+        table.add_row(
+            role,
+            str(row.calls),
+            str(row.samples),
+            str(row.retries),
+            str(row.prompt_tokens),
+            str(row.completion_tokens),
+            row.cost_label,
+        )
     return table
 
 
@@ -100,15 +120,27 @@ def render_report(report: DemoReport, *, simulated: bool) -> None:
         f"{_rate([i.meta_correct for i in items])}"
     )
     if simulated:
-        console.print("[dim]cost: the simulator's made-up price, so totals are exercised offline[/]")
+        console.print(
+            "[dim]cost: the simulator's made-up price, so totals are exercised offline[/]"
+        )
 
 
 @click.command()
 @role_options
-@click.option("--tasks", type=click.IntRange(1, 500), default=6, show_default=True,
-              help="How many world tasks (arithmetic and open-ended, alternating).")
-@click.option("--samples", type=click.IntRange(2, 16), default=4, show_default=True,
-              help="Actor samples per task.")
+@click.option(
+    "--tasks",
+    type=click.IntRange(1, 500),
+    default=6,
+    show_default=True,
+    help="How many world tasks (arithmetic and open-ended, alternating).",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(2, 16),
+    default=4,
+    show_default=True,
+    help="Actor samples per task.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the items as JSON instead of tables.")
 def demo(tasks: int, samples: int, as_json: bool, **options: Any) -> None:
     """Run every role once per task, graph-free, and check each against the world's truth.
@@ -122,9 +154,15 @@ def demo(tasks: int, samples: int, as_json: bool, **options: Any) -> None:
         err_console.print(banner)
     with Progress(console=err_console, transient=True) as progress:
         bar = progress.add_task("tasks", total=tasks)
-        report = asyncio.run(run_demo(roles, tasks=tasks, samples=samples,
-                                      seed=int(options.get("seed") or 0),
-                                      progress=lambda _q: progress.advance(bar)))
+        report = asyncio.run(
+            run_demo(
+                roles,
+                tasks=tasks,
+                samples=samples,
+                seed=int(options.get("seed") or 0),
+                progress=lambda _q: progress.advance(bar),
+            )
+        )
     if as_json:
         rows = [{**asdict(i), "scores": [v.model_dump() for v in i.scores]} for i in report.items]
         click.echo(json.dumps(rows, indent=2))

@@ -44,7 +44,7 @@ def _key_status(model: Model) -> tuple[str, bool]:
 
     try:
         env = litellm_module().validate_environment(model=model.name, api_base=model.api_base)
-    except Exception:  # noqa: BLE001 - an unknown provider is reported, not fatal
+    except Exception:
         return "[yellow]unknown provider[/]", True
     missing = env.get("missing_keys") or []
     if missing:
@@ -55,8 +55,9 @@ def _key_status(model: Model) -> tuple[str, bool]:
 async def _probe(model: Model, gateway: Gateway) -> str:
     started = time.perf_counter()
     try:
-        await gateway.complete(model, "Reply with the single word OK.", max_tokens=8,
-                               temperature=0.0, timeout_s=30.0)
+        await gateway.complete(
+            model, "Reply with the single word OK.", max_tokens=8, temperature=0.0, timeout_s=30.0
+        )
     except ModelCallError as err:
         return f"[red]✗ {err.kind}[/]: {err.cause[:120]}"
     return f"[green]✓ answered[/] {time.perf_counter() - started:.2f}s"
@@ -103,8 +104,12 @@ def doctor(no_request: bool, **options: Any) -> None:
     for column in ("role", "model", "key", "request"):
         table.add_column(column, no_wrap=column != "request")
     for role, (model, source) in sources.items():
-        table.add_row(role, _model_cell(model, source), keys[role][0],
-                      probes.get(role, "[dim]not sent (--no-request)[/]"))
+        table.add_row(
+            role,
+            _model_cell(model, source),
+            keys[role][0],
+            probes.get(role, "[dim]not sent (--no-request)[/]"),
+        )
     console.print(table)
     if any("answered" not in v for v in probes.values()):
         raise SystemExit(1)

@@ -26,8 +26,13 @@ def traced(name: str, fn: Callable[[S], Awaitable[U]], roles: Roles) -> Callable
             try:
                 out = await fn(state)
             except Exception as exc:
-                roles.gateway.emit(NodeEvent(phase="error", detail=redact(str(exc))[:500],
-                                             duration_s=time.perf_counter() - started))
+                roles.gateway.emit(
+                    NodeEvent(
+                        phase="error",
+                        detail=redact(str(exc))[:500],
+                        duration_s=time.perf_counter() - started,
+                    )
+                )
                 raise
             roles.gateway.emit(NodeEvent(phase="end", duration_s=time.perf_counter() - started))
             return out
@@ -35,5 +40,3 @@ def traced(name: str, fn: Callable[[S], Awaitable[U]], roles: Roles) -> Callable
     run.__name__ = name.replace("-", "_")
     run.__qualname__ = run.__name__
     return run
-
-

@@ -50,39 +50,91 @@ class GraphSpec:
 
 def _spec(name: str, summary: str, family: Family, roles: tuple[str, ...], **kw: Any) -> GraphSpec:
     stem = name.replace("-", "_")
-    return GraphSpec(name, f"sparring.graphs.{stem}", f"create_{stem}_graph", summary, family,
-                     roles, **kw)
+    return GraphSpec(
+        name, f"sparring.graphs.{stem}", f"create_{stem}_graph", summary, family, roles, **kw
+    )
 
 
 _CATALOGUE = (
-    _spec("self-rewarding", "K responses, N judgments each; best vs worst pair (Yuan et al.)",
-          "judging", ("actor", "judge")),
-    _spec("meta-rewarding", "Self-Rewarding plus meta-judged judgment pairs, length-controlled",
-          "judging", ("actor", "judge", "meta_judge")),
-    _spec("pairwise-judge", "Compare two responses in both orders, optional reference",
-          "judging", ("judge",)),
-    _spec("eval-planner", "Plan, execute, verdict in both orders; synthetic pairs (EvalPlanner)",
-          "judging", ("planner", "actor")),
-    _spec("tpo", "Thought preference optimisation: judge sees the response only",
-          "judging", ("actor", "judge")),
-    _spec("branch-solve-merge", "Branch into criteria, solve each in parallel, merge",
-          "judging", ("judge",)),
-    _spec("self-consistency", "N samples; majority vote, judge, verifier or self-certainty",
-          "reasoning", ("actor", "judge")),
-    _spec("irpo", "Iterative RPO data: verified correct vs incorrect chains + NLL target",
-          "reasoning", ("actor",), needs_answer=True),
-    _spec("refine", "Critique-in-the-loop: actor, step-level critic, refine until approved",
-          "reasoning", ("actor", "critic"), recursion_limit=200),
-    _spec("reflexion", "Failed attempts leave lessons that later attempts retrieve",
-          "reasoning", ("actor",), needs_answer=True, recursion_limit=200),
-    _spec("cove", "Chain-of-Verification: draft, verify independently, revise",
-          "reasoning", ("actor",)),
-    _spec("s2a", "System 2 Attention: rewrite the context, then answer",
-          "reasoning", ("actor",)),
-    _spec("fobar", "Forward-backward verification of candidate answers",
-          "reasoning", ("actor",)),
-    _spec("spc-game", "Self-Play Critic: sneaky generator vs step critic, rewards by the rules",
-          "game", ("actor", "sneaky", "critic"), needs_answer=True),
+    _spec(
+        "self-rewarding",
+        "K responses, N judgments each; best vs worst pair (Yuan et al.)",
+        "judging",
+        ("actor", "judge"),
+    ),
+    _spec(
+        "meta-rewarding",
+        "Self-Rewarding plus meta-judged judgment pairs, length-controlled",
+        "judging",
+        ("actor", "judge", "meta_judge"),
+    ),
+    _spec(
+        "pairwise-judge",
+        "Compare two responses in both orders, optional reference",
+        "judging",
+        ("judge",),
+    ),
+    _spec(
+        "eval-planner",
+        "Plan, execute, verdict in both orders; synthetic pairs (EvalPlanner)",
+        "judging",
+        ("planner", "actor"),
+    ),
+    _spec(
+        "tpo",
+        "Thought preference optimisation: judge sees the response only",
+        "judging",
+        ("actor", "judge"),
+    ),
+    _spec(
+        "branch-solve-merge",
+        "Branch into criteria, solve each in parallel, merge",
+        "judging",
+        ("judge",),
+    ),
+    _spec(
+        "self-consistency",
+        "N samples; majority vote, judge, verifier or self-certainty",
+        "reasoning",
+        ("actor", "judge"),
+    ),
+    _spec(
+        "irpo",
+        "Iterative RPO data: verified correct vs incorrect chains + NLL target",
+        "reasoning",
+        ("actor",),
+        needs_answer=True,
+    ),
+    _spec(
+        "refine",
+        "Critique-in-the-loop: actor, step-level critic, refine until approved",
+        "reasoning",
+        ("actor", "critic"),
+        recursion_limit=200,
+    ),
+    _spec(
+        "reflexion",
+        "Failed attempts leave lessons that later attempts retrieve",
+        "reasoning",
+        ("actor",),
+        needs_answer=True,
+        recursion_limit=200,
+    ),
+    _spec(
+        "cove",
+        "Chain-of-Verification: draft, verify independently, revise",
+        "reasoning",
+        ("actor",),
+    ),
+    _spec("s2a", "System 2 Attention: rewrite the context, then answer", "reasoning", ("actor",)),
+    _spec("fobar", "Forward-backward verification of candidate answers", "reasoning", ("actor",)),
+    _spec(
+        "spc-game",
+        "Self-Play Critic: sneaky generator vs step critic, rewards by the rules",
+        "game",
+        ("actor", "sneaky", "critic"),
+        needs_answer=True,
+    ),
 )
 
 

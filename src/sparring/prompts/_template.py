@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -55,7 +56,13 @@ class PromptTemplate:
     sha256: str = field(compare=False)
 
     def render(self, *, nonce: str | None = None, **values: str | Untrusted) -> list[ChatMessage]:
-        """Fill the placeholders and return chat messages.
+        """Fill the placeholders and return chat messages (see ``render_values``)."""
+        return self.render_values(values, nonce=nonce)
+
+    def render_values(
+        self, values: Mapping[str, str | Untrusted], *, nonce: str | None = None
+    ) -> list[ChatMessage]:
+        """Fill the placeholders from a mapping and return chat messages.
 
         Raises:
             PromptError: A declared variable is missing or an undeclared one is given.
