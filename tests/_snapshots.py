@@ -1,0 +1,24 @@
+"""Topology snapshots: a graph's mermaid drawing compared with ``tests/snapshots/<name>.mmd``.
+
+Set ``SPARRING_UPDATE_SNAPSHOTS=1`` to (re)write the files; review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def assert_topology(graph: Any, name: str) -> None:
+    """Compare ``graph.get_graph().draw_mermaid()`` with the stored snapshot ``name``."""
+    drawn = graph.get_graph().draw_mermaid().strip() + "\n"
+    path = SNAPSHOTS / f"{name}.mmd"
+    if os.environ.get("SPARRING_UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(drawn, encoding="utf-8")
+        if os.environ.get("SPARRING_UPDATE_SNAPSHOTS") != "1":
+            raise AssertionError(f"snapshot {path.name} was missing and has been written; rerun")
+    assert drawn == path.read_text(encoding="utf-8"), f"topology of {name} changed"
