@@ -6,6 +6,7 @@ Subcommands are imported when invoked, so ``sparring --help`` stays fast.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 import click
@@ -24,6 +25,15 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "doctor",
         "Check each role's model, its key (by name) and one tiny request.",
     ),
+    "eval-critic": ("sparring.cli._eval_critic", "eval_critic",
+                    "Score a step critic on traces with a labelled first wrong step."),
+    "export": ("sparring.cli._export", "export",
+               "Write a run's records in a trainer's format (TRL, OpenRLHF, ...)."),
+    "graphs": ("sparring.cli._graphs", "graphs", "List the technique graphs."),
+    "play": ("sparring.cli._play", "play", "Play a self-play game (spc) with a live scoreboard."),
+    "resume": ("sparring.cli._resume", "resume", "Continue a killed or stopped run."),
+    "run": ("sparring.cli._run", "run", "Run a graph over a data set (or one prompt)."),
+    "view": ("sparring.cli._view", "view", "Show a run's summary and items."),
     "serve-sim": (
         "sparring.cli._serve",
         "serve_sim",
@@ -34,10 +44,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
 
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(_COMMANDS)
+        # Only commands whose module is present in this installation.
+        return sorted(n for n, (mod, _, _) in _COMMANDS.items() if importlib.util.find_spec(mod))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in _COMMANDS:
+        if cmd_name not in self.list_commands(ctx):
             return None
         module, attr, _ = _COMMANDS[cmd_name]
         command = getattr(importlib.import_module(module), attr)
