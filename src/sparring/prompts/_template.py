@@ -20,6 +20,7 @@ A variable given as ``Untrusted(text)`` is fenced (see ``_blocks``) with the pro
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from sparring.errors import PromptError
 from sparring.models._types import ChatMessage
-from sparring.prompts._blocks import fence, new_nonce
+from sparring.prompts._blocks import fence, nonce_for
 
 __all__ = ["PromptTemplate", "Untrusted", "load_prompt", "parse_template"]
 
@@ -72,7 +73,12 @@ class PromptTemplate:
             raise PromptError(f"prompt {self.name!r}: missing variable(s) {missing}")
         if extra := sorted(given - self.variables):
             raise PromptError(f"prompt {self.name!r}: unexpected variable(s) {extra}")
-        tag = nonce or new_nonce()
+        tag = nonce or nonce_for(
+            json.dumps(
+                {k: v.text if isinstance(v, Untrusted) else v for k, v in sorted(values.items())}
+            )
+            + self.sha256
+        )
         text = {
             k: fence(v.label, v.text, tag) if isinstance(v, Untrusted) else v
             for k, v in values.items()
