@@ -21,6 +21,7 @@ __all__ = ["SimContext", "build_context"]
 _FENCE_BODY_RE = re.compile(
     r"\[BEGIN ([A-Z][A-Z0-9 _]*?) #(\w+)\]\n.*?\n?\[END \1 #\2\]", re.DOTALL
 )
+_NONCE_RE = re.compile(r"#[0-9a-z]{4,16}\]")
 DEFAULT_TEMPERATURE = 0.7
 
 
@@ -77,7 +78,8 @@ class SimContext:
         Greedy decoding gives every sample the same draw; a sampled call without a seed is
         not reproducible (like a real model), one with a seed is.
         """
-        base = (self.seed, self.request.model, self.purpose, self.text)
+        # Fence nonces are stripped: they are keyed per process or run, not part of the ask.
+        base = (self.seed, self.request.model, self.purpose, _NONCE_RE.sub("#", self.text))
         if self.temperature <= 0.0:
             return rng_for(*base, "greedy")
         if self.request.seed is None:
