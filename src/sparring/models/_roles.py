@@ -100,6 +100,11 @@ class Roles:
         return self._gateway or default_gateway()
 
     @property
+    def default(self) -> Model | None:
+        """The default model for unbound roles (None: the simulator)."""
+        return self._default
+
+    @property
     def names(self) -> list[str]:
         """Role names with an explicit binding."""
         return sorted(self._bindings)

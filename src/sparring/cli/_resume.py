@@ -1,0 +1,51 @@
+"""``sparring resume``: continue a killed or stopped run where it stopped."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sparring.cli._console import console, err_console, simulator_banner
+from sparring.cli._execute import execute_run
+from sparring.cli._roles import role_options, roles_from_options
+from sparring.errors import ConfigError
+from sparring.graphs import REGISTRY
+from sparring.run import Run
+from sparring.run._config import roles_from_config
+
+__all__ = ["resume"]
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--retry-errors", is_flag=True, help="Also re-run items that failed.")
+@click.option(
+    "--retry-unscored",
+    is_flag=True,
+    help="Also re-run finished items whose verdicts were all unscored.",
+)
+@role_options
+def resume(run_dir: Path, retry_errors: bool, retry_unscored: bool, **role_flags: Any) -> None:
+    """Continue RUN_DIR where it stopped.
+
+    Interrupted items resume from their last checkpoint (in the middle of a loop); finished
+    items are never redone. Role flags rebind roles for this session (keys always come from
+    the environment).
+    """
+    try:
+        handle = Run.open(run_dir)
+    except ConfigError as err:
+        raise click.ClickException(str(err)) from None
+    roles = roles_from_config(handle.config)
+    rebound = {k: v for k, v in role_flags.items() if k.startswith("role_") and v}
+    if rebound or role_flags.get("roles_file") or role_flags.get("default_model"):
+        roles = roles_from_options({**role_flags, "seed": handle.config.seed})
+    if banner := simulator_banner(roles, REGISTRY[handle.config.graph].roles):
+        err_console.print(banner)
+    reset = handle.retry(errors=retry_errors, unscored=retry_unscored)
+    if reset:
+        console.print(f"re-running {reset} items")
+    asyncio.run(execute_run(handle, roles=roles))

@@ -1,0 +1,21 @@
+"""Dataset runs that survive: ``Run`` (create, ingest, execute, resume, summary, export)."""
+
+from sparring.run._config import Budget, RunConfig
+from sparring.run._data import FieldMap, InputItem, InputProblem, read_items
+from sparring.run._run import IngestReport, Run
+from sparring.run._summary import ModelUsage, RoleUsage, RunSummary, summarize
+
+__all__ = [
+    "Budget",
+    "FieldMap",
+    "IngestReport",
+    "InputItem",
+    "InputProblem",
+    "ModelUsage",
+    "RoleUsage",
+    "Run",
+    "RunConfig",
+    "RunSummary",
+    "read_items",
+    "summarize",
+]
