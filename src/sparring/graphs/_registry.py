@@ -157,6 +157,20 @@ class Registry(Mapping[str, GraphSpec]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def register(self, spec: GraphSpec, *, replace: bool = False) -> None:
+        """Add a graph of your own (its module must be importable), e.g. from a plugin.
+
+        Raises:
+            ValueError: The name is taken and ``replace`` is False.
+        """
+        if spec.name in self._specs and not replace:
+            raise ValueError(f"a graph named {spec.name!r} is already registered")
+        self._specs[spec.name] = spec
+
+    def unregister(self, name: str) -> None:
+        """Remove a graph you registered."""
+        self._specs.pop(name, None)
+
     def planned(self) -> list[GraphSpec]:
         """Every catalogued graph, present or not."""
         return list(self._specs.values())
