@@ -177,14 +177,21 @@ class Runner:
 async def _invoke(
     graph: Any, graph_input: dict[str, Any], config: dict[str, Any]
 ) -> dict[str, Any]:
-    """Start the item, or resume it from its last checkpoint, or take its finished state."""
+    """Start the item, or resume it from its last checkpoint, or take its finished state.
+
+    Checkpoints are written synchronously (``durability="sync"``): a step's checkpoint is on
+    disk before the next step starts, so a SIGKILL never leaves half of a step behind.
+    """
     snapshot = await graph.aget_state(config)
+    metadata = snapshot.metadata or {}
     if snapshot.values and snapshot.next:
-        result = await graph.ainvoke(None, config)  # resume in the middle of the loop
-    elif snapshot.values:
+        result = await graph.ainvoke(None, config, durability="sync")  # resume mid-loop
+    elif snapshot.values and metadata.get("source") == "loop" and metadata.get("step", -1) >= 0:
         result = snapshot.values  # finished before a crash, not yet recorded
     else:
-        result = await graph.ainvoke(graph_input, config)
+        if snapshot.values:  # a checkpoint with nothing to resume: start the item afresh
+            await _forget_thread(graph, config)
+        result = await graph.ainvoke(graph_input, config, durability="sync")
     return dict(result)
 
 

@@ -72,6 +72,20 @@ class SimContext:
         low = self.instructions.lower()
         return any(p.lower() in low for p in phrases)
 
+    @property
+    def is_follow_up(self) -> bool:
+        """Whether the request answers an earlier reply of ours (e.g. a format repair)."""
+        roles = [m.get("role") for m in self.request.messages]
+        return len(roles) >= 3 and roles[-1] == "user" and "assistant" in roles[:-1]
+
+    def malformed(self, rate: float, rng: random.Random) -> bool:
+        """Draw whether this output breaks the asked format.
+
+        Asked again after a reply it could not use, a model mostly complies: the rate drops
+        tenfold on follow-ups.
+        """
+        return rng.random() < (rate * 0.1 if self.is_follow_up else rate)
+
     def rng(self, sample_index: int) -> random.Random:
         """The randomness of one sample.
 

@@ -49,7 +49,7 @@ def critique_steps(ctx: SimContext, rng: random.Random) -> str:
         ]
     if not lines:
         out.append("The solution has no steps to check.")
-    if rng.random() < ctx.profile.critic.malformed_rate:
+    if ctx.malformed(ctx.profile.critic.malformed_rate, rng):
         return "\n".join(out).strip()
     out.append(f"Correctness of the final answer: {'Wrong' if any_flag else 'Correct'}")
     return "\n".join(out)
@@ -68,7 +68,7 @@ def judge_last_step(ctx: SimContext, rng: random.Random) -> str:
         if flagged
         else "Critique: the last step follows from the previous values."
     )
-    if rng.random() < ctx.profile.critic.malformed_rate:
+    if ctx.malformed(ctx.profile.critic.malformed_rate, rng):
         return f"{summary}\n{critique}\nConclusion: see above."
     verdict = "Incorrect" if flagged else "Correct"
     return f"{summary}\n{critique}\nConclusion: <Answer>{verdict}</Answer>"

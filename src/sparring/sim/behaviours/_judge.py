@@ -58,7 +58,7 @@ def pointwise(ctx: SimContext, rng: random.Random) -> str:
     notes = [rng.choice(_PRAISE) if good >= 0.5 else rng.choice(_FAULTS)]
     notes.append(rng.choice(_PRAISE if good >= 0.75 else _FAULTS))
     reasoning = "Evaluation: " + " ".join(notes)
-    if rng.random() < ctx.profile.judge.malformed_rate:
+    if ctx.malformed(ctx.profile.judge.malformed_rate, rng):
         return reasoning + " Overall I would rate it fairly, all things considered."
     return f"{reasoning}\n{_score_text(ctx, score, rng)}"
 
@@ -105,7 +105,7 @@ def pairwise(ctx: SimContext, rng: random.Random) -> str:
             f"Response {choice} handles the question more reliably, while response "
             f"{loser} has weaknesses. {rng.choice(_FAULTS)}"
         )
-    if rng.random() < skill.malformed_rate:
+    if ctx.malformed(skill.malformed_rate, rng):
         return reasoning + " I lean one way, but it is a close call."
     return f"{reasoning}\n{pairwise_token(ctx, choice, abs(z) > 3.0)}"
 

@@ -42,7 +42,7 @@ def compare_judgments(ctx: SimContext, rng: random.Random) -> str:
             f"Judgment {choice} weighs the response's strengths and faults more "
             f"accurately and its score follows from its analysis."
         )
-    if rng.random() < skill.malformed_rate:
+    if ctx.malformed(skill.malformed_rate, rng):
         return reasoning + " On balance the first one reads a little better."
     return f"{reasoning}\nWinner: Judgment {choice}"
 

@@ -48,7 +48,7 @@ def plan_and_judge(ctx: SimContext, rng: random.Random) -> str:
         else f"Following the plan, response {choice} meets more of the checks."
     )
     text = "\n".join(["Plan:", *_plan(ctx), "Execution:", execution])
-    if rng.random() < skill.malformed_rate:
+    if ctx.malformed(skill.malformed_rate, rng):
         return text
     return f"{text}\nVerdict: {pairwise_token(ctx, choice, abs(z) > 3.0)}"
 
