@@ -17,8 +17,14 @@ from sparring.graphs._nodes import traced
 from sparring.models import Roles
 from sparring.records import RecordRefused, make_pair
 
-SPEC_ARGS = ("toy-loop", "tests._toy_graph", "create_toy_loop_graph", "test graph", "judging",
-             ("actor", "judge"))
+SPEC_ARGS = (
+    "toy-loop",
+    "tests._toy_graph",
+    "create_toy_loop_graph",
+    "test graph",
+    "judging",
+    ("actor", "judge"),
+)
 
 
 class ToyState(ItemInput, RecordsState, total=False):
@@ -26,8 +32,14 @@ class ToyState(ItemInput, RecordsState, total=False):
     scores: Annotated[list[float], operator.add]
 
 
-def create_toy_loop_graph(roles: Roles, *, rounds: int = 3, checkpointer: Any = None,
-                          store: Any = None, name: str | None = None) -> Any:
+def create_toy_loop_graph(
+    roles: Roles,
+    *,
+    rounds: int = 3,
+    checkpointer: Any = None,
+    store: Any = None,
+    name: str | None = None,
+) -> Any:
     actor, judge = Actor(roles), Judge(roles)
 
     async def step(state: ToyState) -> dict[str, Any]:
@@ -35,15 +47,27 @@ def create_toy_loop_graph(roles: Roles, *, rounds: int = 3, checkpointer: Any = 
         answers = await actor.answer(state["prompt"], n=2, temperature=0.9, sample_index=2 * k)
         verdicts = [(await judge.score(state["prompt"], text))[0] for text in answers.texts]
         update: dict[str, Any] = {"round": k + 1, **verdict_counts("judge", verdicts)}
-        scored = [(v.score, t) for v, t in zip(verdicts, answers.texts, strict=True)
-                  if v.score is not None]
+        scored = [
+            (v.score, t)
+            for v, t in zip(verdicts, answers.texts, strict=True)
+            if v.score is not None
+        ]
         update["scores"] = [s for s, _ in scored]
         if len(scored) == 2:
             (s1, t1), (s2, t2) = sorted(scored, reverse=True)
             try:
-                update["pairs"] = [make_pair(state["prompt"], t1, t2, technique="toy-loop",
-                                             chosen_score=s1, rejected_score=s2, round=k,
-                                             item_id=state.get("item_id"))]
+                update["pairs"] = [
+                    make_pair(
+                        state["prompt"],
+                        t1,
+                        t2,
+                        technique="toy-loop",
+                        chosen_score=s1,
+                        rejected_score=s2,
+                        round=k,
+                        item_id=state.get("item_id"),
+                    )
+                ]
             except RecordRefused as err:
                 update["refused"] = {err.reason: 1}
         return update

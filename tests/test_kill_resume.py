@@ -40,8 +40,13 @@ def _new_run(path: Path, data: Path) -> Run:
 
 def _child(run_dir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "tests._kill_driver", str(run_dir)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests._kill_driver", str(run_dir)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 @pytest.mark.slow
@@ -74,7 +79,9 @@ def test_sigkill_twenty_times_then_resume(tmp_path: Path) -> None:
         a = resumed.export(fmt, tmp_path / "a" / fmt, meta=True)  # type: ignore[arg-type]
         b = straight.export(fmt, tmp_path / "b" / fmt, meta=True)  # type: ignore[arg-type]
         assert a.rows == b.rows
-        assert (a.path / "data/train.jsonl").read_bytes() == (b.path / "data/train.jsonl").read_bytes()
+        assert (a.path / "data/train.jsonl").read_bytes() == (
+            b.path / "data/train.jsonl"
+        ).read_bytes()
     per_item: dict[str, int] = {}
     for pair in resumed.store.records("pairs"):
         per_item[pair["meta"]["item_id"]] = per_item.get(pair["meta"]["item_id"], 0) + 1

@@ -25,8 +25,16 @@ def _toy_graph() -> Iterator[None]:
 
 def _data(path: Path, n: int, *, bad: bool = False) -> Path:
     world = SimWorld(seed=5)
-    lines = [json.dumps({"id": f"q{i}", "prompt": world.problem(i).question,
-                         "answer": world.problem(i).answer_text}) for i in range(n)]
+    lines = [
+        json.dumps(
+            {
+                "id": f"q{i}",
+                "prompt": world.problem(i).question,
+                "answer": world.problem(i).answer_text,
+            }
+        )
+        for i in range(n)
+    ]
     if bad:
         lines.insert(2, "{not json")
         lines.insert(4, json.dumps({"id": "x", "question": "no prompt field"}))
@@ -100,11 +108,14 @@ def test_export_formats_and_refusals(tmp_path: Path) -> None:
     assert set(row) == {"prompt", "completion", "label"} and kto.rows >= report.rows
 
 
-def test_keys_never_reach_the_run_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_keys_never_reach_the_run_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "sk-proj-RUNDIRSECRET0123456789abcdef"
     monkeypatch.setenv("OPENAI_API_KEY", secret)
-    roles = Roles.sim(seed=2).bind(judge=Roles.sim(seed=2).resolve("judge").with_options(
-        api_key=secret))
+    roles = Roles.sim(seed=2).bind(
+        judge=Roles.sim(seed=2).resolve("judge").with_options(api_key=secret)
+    )
     run = Run.create(tmp_path / "run", graph="toy-loop", roles=roles)
     run.ingest(_data(tmp_path / "d.jsonl", 3), FieldMap())
     asyncio.run(run.execute())

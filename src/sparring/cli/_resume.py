@@ -13,7 +13,7 @@ from sparring.cli._execute import execute_run
 from sparring.cli._roles import role_options, roles_from_options
 from sparring.errors import ConfigError
 from sparring.graphs import REGISTRY
-from sparring.run import Run
+from sparring.run import Budget, Run
 from sparring.run._config import roles_from_config
 
 __all__ = ["resume"]
@@ -27,8 +27,25 @@ __all__ = ["resume"]
     is_flag=True,
     help="Also re-run finished items whose verdicts were all unscored.",
 )
+@click.option(
+    "--max-cost-usd",
+    type=click.FloatRange(min=0, min_open=True),
+    help="New cost limit for the whole run (earlier sessions' spend counts).",
+)
+@click.option(
+    "--max-calls",
+    type=click.IntRange(1),
+    help="New call limit for the whole run (earlier sessions' calls count).",
+)
 @role_options
-def resume(run_dir: Path, retry_errors: bool, retry_unscored: bool, **role_flags: Any) -> None:
+def resume(
+    run_dir: Path,
+    retry_errors: bool,
+    retry_unscored: bool,
+    max_cost_usd: float | None,
+    max_calls: int | None,
+    **role_flags: Any,
+) -> None:
     """Continue RUN_DIR where it stopped.
 
     Interrupted items resume from their last checkpoint (in the middle of a loop); finished
@@ -39,6 +56,13 @@ def resume(run_dir: Path, retry_errors: bool, retry_unscored: bool, **role_flags
         handle = Run.open(run_dir)
     except ConfigError as err:
         raise click.ClickException(str(err)) from None
+    if max_cost_usd is not None or max_calls is not None:
+        old = handle.config.budget
+        handle.set_budget(
+            Budget(
+                max_cost_usd=max_cost_usd or old.max_cost_usd, max_calls=max_calls or old.max_calls
+            )
+        )
     roles = roles_from_config(handle.config)
     rebound = {k: v for k, v in role_flags.items() if k.startswith("role_") and v}
     if rebound or role_flags.get("roles_file") or role_flags.get("default_model"):

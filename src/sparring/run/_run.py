@@ -175,6 +175,11 @@ class Run:
         )
         return await runner.run()
 
+    def set_budget(self, budget: Budget) -> None:
+        """Replace the run's budget (saved, so later resumes keep it)."""
+        self.config = self.config.model_copy(update={"budget": budget})
+        self.store.save_config(self.config.model_dump(mode="json"))
+
     def retry(self, *, errors: bool = False, unscored: bool = False) -> int:
         """Put failed (``errors``) and/or all-unscored done items back to pending."""
         count = 0
