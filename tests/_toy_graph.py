@@ -7,7 +7,7 @@ the worse is a preference pair. Rounds are counted in state, so a killed run res
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from langgraph.graph import END, START, StateGraph
 
