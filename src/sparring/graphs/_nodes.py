@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sparring._secrets import redact
 from sparring.models import Roles
 from sparring.trace import NodeEvent, trace_context
 
-__all__ = ["traced"]
+__all__ = ["add_traced", "traced"]
 
 S = TypeVar("S")
 U = TypeVar("U")
@@ -40,3 +40,16 @@ def traced(name: str, fn: Callable[[S], Awaitable[U]], roles: Roles) -> Callable
     run.__name__ = name.replace("-", "_")
     run.__qualname__ = run.__name__
     return run
+
+
+def add_traced(
+    builder: Any, name: str, fn: Callable[[S], Awaitable[U]], roles: Roles, **options: Any
+) -> None:
+    """Add ``fn`` to ``builder`` as node ``name``, wrapped with ``traced``.
+
+    LangGraph's ``add_node`` overloads expect a callable protocol with a parameter named
+    ``state``, which mypy does not match with the plain callable ``traced`` returns; the node is
+    handed over as ``Any`` here, in one place. ``options`` go to ``add_node`` (e.g. ``defer``).
+    """
+    node: Any = traced(name, fn, roles)
+    builder.add_node(name, node, **options)
