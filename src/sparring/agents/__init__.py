@@ -31,6 +31,7 @@ from sparring.agents._verdict import (
 )
 from sparring.agents._workers import (
     GSM8K_FORMAT,
+    OPEN_FORMAT,
     Actor,
     Corruption,
     Critic,
@@ -43,6 +44,7 @@ from sparring.agents._workers import (
 
 __all__ = [
     "GSM8K_FORMAT",
+    "OPEN_FORMAT",
     "STEP_EXPECTATION",
     "Actor",
     "Choice",

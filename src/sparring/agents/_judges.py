@@ -18,7 +18,7 @@ from sparring.agents._orders import PairOutcome, combine_orders
 from sparring.agents._parse import parse_verdict
 from sparring.agents._parse_degenerate import is_degenerate_candidate
 from sparring.agents._verdict import Choice, Verdict
-from sparring.models import ModelLike, Roles
+from sparring.models import ChatMessage, ModelLike, Roles
 from sparring.prompts import Untrusted, load_prompt
 
 __all__ = ["Judge", "MetaJudge", "PairJudgment", "PairwiseJudge", "Planner"]
@@ -90,6 +90,20 @@ class Judge:
         self.prompt, self.reference_prompt = prompt, reference_prompt
         self.model, self.repair = model, repair
 
+    def messages(
+        self, question: str, response: str, *, reference: str | None = None
+    ) -> list[ChatMessage]:
+        """The prompt the judge is sent for ``response`` (e.g. to record judgment pairs)."""
+        values: dict[str, str | Untrusted] = {
+            "question": Untrusted(question, "QUESTION"),
+            "response": Untrusted(response, "RESPONSE"),
+        }
+        name = self.prompt
+        if reference is not None:
+            values["reference"] = Untrusted(reference, "REFERENCE")
+            name = self.reference_prompt
+        return load_prompt(name).render_values(values)
+
     async def score(
         self,
         question: str,
@@ -102,15 +116,7 @@ class Judge:
         """``n`` verdicts on ``response`` (unscored without a call when it is degenerate)."""
         if (why := is_degenerate_candidate(response)) is not None:
             return [Verdict.unscored("pointwise", "degenerate_candidate", detail=why)] * n
-        values: dict[str, str | Untrusted] = {
-            "question": Untrusted(question, "QUESTION"),
-            "response": Untrusted(response, "RESPONSE"),
-        }
-        name = self.prompt
-        if reference is not None:
-            values["reference"] = Untrusted(reference, "REFERENCE")
-            name = self.reference_prompt
-        messages = load_prompt(name).render_values(values)
+        messages = self.messages(question, response, reference=reference)
         parse = partial(parse_verdict, kind="pointwise", scale=self.scale)
         return await ask_verdicts(
             self.roles,

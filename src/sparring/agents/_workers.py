@@ -16,6 +16,7 @@ from sparring.prompts import Untrusted, load_prompt
 
 __all__ = [
     "GSM8K_FORMAT",
+    "OPEN_FORMAT",
     "Actor",
     "Corruption",
     "Critic",
