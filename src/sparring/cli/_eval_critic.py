@@ -22,7 +22,6 @@ __all__ = ["eval_critic", "report_table"]
 
 _COLUMNS = (
     ("task", "the task file"),
-    ("n", "traces read"),
     ("err", "traces with a labelled mistake (scored critiques)"),
     ("ok", "traces with no mistake (scored critiques)"),
     ("err acc", "first wrong step found exactly, on traces with a mistake"),
@@ -40,7 +39,6 @@ def _pct(value: float | None) -> str:
 def _row(m: TaskMetrics) -> list[str]:
     return [
         m.task,
-        str(m.traces),
         str(m.erroneous),
         str(m.correct),
         _pct(m.error_accuracy),
@@ -57,6 +55,7 @@ def report_table(report: CriticReport) -> Table:
         title=f"Step critic {report.critic_model}: first wrong step",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        collapse_padding=True,
     )
     table.add_column("task", overflow="fold", min_width=8)
     for name, _ in _COLUMNS[1:]:
@@ -70,7 +69,7 @@ def report_table(report: CriticReport) -> Table:
 
 def _print(report: CriticReport) -> None:
     console.print(report_table(report))
-    for name, what in _COLUMNS[2:]:
+    for name, what in _COLUMNS[1:]:
         console.print(f"  [bold]{name}[/]: {what}")
     console.print(f"macro F1 (mean over task files): [bold]{_pct(report.macro_f1)}[/]")
     if report.note:

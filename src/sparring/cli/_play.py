@@ -183,7 +183,7 @@ def spc(rounds: int, concurrency: int, as_json: bool, **options: Any) -> None:
             outcomes[i] = outcome
             board.add(outcome)
         if view is not None:
-            view.update(table())
+            view.update(table(), refresh=True)
 
     if live:
         with Live(table(), console=console, refresh_per_second=8) as view:
