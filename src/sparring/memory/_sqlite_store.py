@@ -45,7 +45,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Final, Literal, NamedTuple, cast, get_args
 
 from sparring._secrets import redact
@@ -620,16 +619,6 @@ class SqliteRunStore(RunStore):
             if db is not None:
                 db.close()
 
-    def __enter__(self) -> SqliteRunStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._db is None else "open"

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Literal, TypedDict
+from types import TracebackType
+from typing import Any, Literal, Self, TypedDict
 
 from sparring.trace import Event
 
@@ -85,7 +86,12 @@ class RunStore(ABC):
     """Everything a run keeps.
 
     Implementations must be safe to use from one event loop's thread and must make
-    ``complete_item`` atomic; ``sparring.memory.conformance`` checks both.
+    ``complete_item`` atomic; ``sparring.memory.conformance`` checks both, and these rules the
+    runner relies on: ``mark_running`` and ``fail_item`` leave a done item alone; the item
+    methods raise ``KeyError`` for an unknown index; a ``complete_item`` that raises leaves the
+    item as it was; ``reset_items`` clears the error and the unscored flag but keeps attempts;
+    iterators never yield a row twice. Page with ``items(..., after=, limit=)`` rather than
+    asking for every item at once.
     """
 
     # -- the run ----------------------------------------------------------------------------
@@ -187,4 +193,15 @@ class RunStore(ABC):
 
     @abstractmethod
     def close(self) -> None:
-        """Flush and release the backend."""
+        """Flush and release the backend (idempotent)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
