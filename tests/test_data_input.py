@@ -77,7 +77,7 @@ def test_parquet(tmp_path: Path) -> None:
 
 def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
     (tmp_path / "d.xml").write_text("<x/>")
-    with pytest.raises(ConfigError, match="unknown data format '.xml'"):
+    with pytest.raises(ConfigError, match=r"unknown data format '\.xml'"):
         list(read_items(tmp_path / "d.xml", FieldMap()))
     with pytest.raises(ConfigError, match="data file not found"):
         list(read_items(tmp_path / "nope.jsonl", FieldMap()))
