@@ -12,13 +12,12 @@ order is counted in ``unscored``, not in ``swaps``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar
-
-from langgraph.graph import StateGraph
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypedDict
 
 from sparring.agents import (
     GSM8K_FORMAT,
+    OPEN_FORMAT,
     PairJudgment,
     PairOutcome,
     Verdict,
@@ -26,7 +25,7 @@ from sparring.agents import (
     verdict_counts,
 )
 from sparring.errors import ConfigError
-from sparring.graphs._nodes import traced
+from sparring.graphs._nodes import add_traced
 from sparring.models import ChatMessage, Roles
 from sparring.records import RecordRefused, make_pair
 
@@ -49,28 +48,8 @@ __all__ = [
 ]
 
 
-OPEN_FORMAT = "Answer directly and completely."
 """The answer format for items without a gold answer (open instructions)."""
 
-S = TypeVar("S")
-U = TypeVar("U")
-
-
-def add_traced(
-    builder: StateGraph[Any, Any, Any, Any],
-    name: str,
-    fn: Callable[[S], Awaitable[U]],
-    roles: Roles,
-    **options: Any,
-) -> None:
-    """Add ``fn`` as node ``name``, wrapped with ``traced`` (options go to ``add_node``).
-
-    ``traced`` returns a plain ``Callable``, which LangGraph's ``add_node`` overloads (a
-    protocol with a parameter named ``state``) do not accept under mypy; this is the one place
-    that bridges the two.
-    """
-    node: Any = traced(name, fn, roles)
-    builder.add_node(name, node, **options)
 
 
 class JudgmentState(TypedDict):

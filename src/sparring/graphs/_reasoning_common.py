@@ -8,13 +8,11 @@ that machinery plus the typed errors the reasoning graphs raise.
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypedDict, TypeVar
 
-from langgraph.graph import StateGraph
-
 from sparring.errors import ConfigError
-from sparring.graphs._nodes import traced
+from sparring.graphs._nodes import add_traced as add_node
 from sparring.models import CompletionSet, Roles
 from sparring.verify import extract_answer, is_equiv
 
@@ -235,18 +233,3 @@ def model_names(roles: Roles, *role_names: str) -> dict[str, str]:
     return {role: roles.resolve(role).name for role in role_names}
 
 
-def add_node(
-    builder: StateGraph[Any, Any, Any, Any],
-    name: str,
-    fn: Callable[[S], Awaitable[U]],
-    roles: Roles,
-    **options: Any,
-) -> None:
-    """Add ``fn`` as node ``name``, wrapped with ``traced`` (options go to ``add_node``).
-
-    ``traced`` returns a plain ``Callable``; LangGraph's ``add_node`` overloads expect a
-    protocol with a parameter named ``state``, which mypy does not match, so the node is
-    passed as ``Any`` here, in one place.
-    """
-    node: Any = traced(name, fn, roles)
-    builder.add_node(name, node, **options)

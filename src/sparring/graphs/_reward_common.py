@@ -21,7 +21,7 @@ from langgraph.types import Send
 
 from sparring.agents import Actor, Judge, Verdict, verdict_counts
 from sparring.errors import ConfigError, ModelCallError
-from sparring.graphs._nodes import traced
+from sparring.graphs._nodes import add_traced
 from sparring.graphs._reward_length import length_controlled_pair
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import Roles
@@ -315,23 +315,6 @@ class RewardNodes:
         except RecordRefused as exc:
             return {"refused": {exc.reason: 1}}
         return {"pairs": [pair]}
-
-
-def add_traced(
-    builder: StateGraph[Any, Any, Any, Any],
-    name: str,
-    fn: Callable[[S], Awaitable[U]],
-    roles: Roles,
-    **options: Any,
-) -> None:
-    """Add ``fn`` as node ``name``, wrapped with ``traced`` (options go to ``add_node``).
-
-    LangGraph's ``add_node`` overloads want a callable protocol with a parameter named
-    ``state``, which mypy does not match with the plain callable ``traced`` returns, so the node
-    is handed over as ``Any`` here, in one place.
-    """
-    node: Any = traced(name, fn, roles)
-    builder.add_node(name, node, **options)
 
 
 def add_reward_steps(

@@ -32,7 +32,7 @@ from langgraph.store.base import BaseStore
 
 from sparring.agents import GSM8K_FORMAT, Actor, Critic, StepCritique
 from sparring.errors import ConfigError
-from sparring.graphs._nodes import traced
+from sparring.graphs._nodes import add_traced
 from sparring.graphs._refine_filter import is_shortcut
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import ChatMessage, Roles
@@ -303,8 +303,7 @@ def create_refine_graph(
         (REFINE, loop.refine),
         (FINISH, loop.finish),
     ):
-        node: Any = traced(node_name, fn, roles)  # LangGraph's node protocols want a
-        builder.add_node(node_name, node)  # parameter named `state`; mypy can't match
+        add_traced(builder, node_name, fn, roles)
     builder.add_edge(START, SOLVE)
     builder.add_edge(SOLVE, CRITIQUE)
     builder.add_conditional_edges(CRITIQUE, loop.route, [REFINE, FINISH])

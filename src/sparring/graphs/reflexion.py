@@ -36,7 +36,7 @@ from langgraph.store.memory import InMemoryStore
 
 from sparring.agents import GSM8K_FORMAT, Actor
 from sparring.errors import ConfigError, ModelCallError
-from sparring.graphs._nodes import traced
+from sparring.graphs._nodes import add_traced
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.memory.lessons import aput_lesson, arecent_lessons
 from sparring.models import ChatMessage, Roles
@@ -342,8 +342,7 @@ def create_reflexion_graph(
         (REFLECT, trials.reflect),
         (FINISH, trials.finish),
     ):
-        node: Any = traced(node_name, fn, roles)  # LangGraph's node protocols want a
-        builder.add_node(node_name, node)  # parameter named `state`; mypy can't match
+        add_traced(builder, node_name, fn, roles)
     builder.add_edge(START, RECALL)
     builder.add_edge(RECALL, ACT)
     builder.add_conditional_edges(ACT, trials.route, [REFLECT, FINISH])

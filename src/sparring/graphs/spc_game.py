@@ -38,7 +38,7 @@ from langgraph.store.base import BaseStore
 
 from sparring.agents import GSM8K_FORMAT, Actor, Critic, SneakyGenerator, Verdict, verdict_counts
 from sparring.errors import ConfigError
-from sparring.graphs._nodes import traced
+from sparring.graphs._nodes import add_traced
 from sparring.graphs._spc_records import Position, game_records
 from sparring.graphs._spc_rules import GameOutcome, GameStatus, SpcScoreboard, outcome_of
 from sparring.graphs._spc_steps import game_rng, split_solution_steps
@@ -345,8 +345,7 @@ def create_spc_game_graph(
         (JUDGE, game.judge),
         (SETTLE, game.settle),
     ):
-        node: Any = traced(node_name, fn, roles)  # LangGraph's node protocols want a
-        builder.add_node(node_name, node)  # parameter named `state`; mypy can't match
+        add_traced(builder, node_name, fn, roles)
     builder.add_edge(START, SOLVE)
     builder.add_conditional_edges(SOLVE, _after_solve, [TAMPER, SETTLE])
     builder.add_conditional_edges(TAMPER, _after_tamper, [VALIDATE, SETTLE])

@@ -184,8 +184,10 @@ async def _invoke(
     """
     snapshot = await graph.aget_state(config)
     metadata = snapshot.metadata or {}
-    if snapshot.values and snapshot.next:
-        result = await graph.ainvoke(None, config, durability="sync")  # resume mid-loop
+    if snapshot.next or snapshot.tasks:
+        # Mid-loop. ``next`` omits tasks whose writes were saved before the kill; ``tasks``
+        # still lists them, and resuming applies those writes instead of re-running the node.
+        result = await graph.ainvoke(None, config, durability="sync")
     elif snapshot.values and metadata.get("source") == "loop" and metadata.get("step", -1) >= 0:
         result = snapshot.values  # finished before a crash, not yet recorded
     else:
