@@ -102,3 +102,11 @@ def test_run_errors_are_clear(tmp_path: Path) -> None:
 def test_graphs_lists_the_catalogue() -> None:
     code, out = _cli("graphs")
     assert code == 0 and "toy-loop" in out
+
+
+@pytest.mark.parametrize("graph", ["meta-rewarding", "pairwise-judge", "spc-game", "refine"])
+def test_real_graphs_run_on_simulated_tasks(tmp_path: Path, graph: str) -> None:
+    code, out = _cli("run", graph, "--sim-tasks", "2", "--out", str(tmp_path / "r"))
+    assert code == 0, out
+    summary = json.loads(_cli("view", str(tmp_path / "r"), "--json")[1])
+    assert summary["items"]["done"] == 2 and summary["items"]["failed"] == 0

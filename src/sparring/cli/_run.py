@@ -56,6 +56,12 @@ def _default_dir(graph: str) -> Path:
     help="Data file: .jsonl, .csv or .parquet (one item per row).",
 )
 @click.option("--prompt", "prompt_text", help="Run on this one prompt instead of a data file.")
+@click.option(
+    "--sim-tasks",
+    type=click.IntRange(1),
+    metavar="N",
+    help="Run on N tasks from the simulator's world (answers known), no data file needed.",
+)
 @click.option("--answer", help="Gold answer for --prompt (graphs that verify need one).")
 @click.option(
     "--out",
@@ -103,6 +109,7 @@ def run(
     graph: str,
     data: Path | None,
     prompt_text: str | None,
+    sim_tasks: int | None,
     answer: str | None,
     out_dir: Path | None,
     prompt_field: str,
@@ -119,13 +126,13 @@ def run(
     no_cache: bool,
     **role_flags: Any,
 ) -> None:
-    """Run GRAPH over a data set (--data) or one prompt (--prompt), into a run directory.
+    """Run GRAPH over a data set (--data), one prompt (--prompt) or simulated tasks (--sim-tasks).
 
     The run survives being killed: 'sparring resume RUN_DIR' continues it, in the middle of an
     item's loop. See 'sparring graphs' for the graphs and their roles.
     """
-    if (data is None) == (prompt_text is None):
-        raise click.UsageError("give exactly one of --data FILE or --prompt TEXT")
+    if sum(x is not None for x in (data, prompt_text, sim_tasks)) != 1:
+        raise click.UsageError("give exactly one of --data FILE, --prompt TEXT or --sim-tasks N")
     if graph not in REGISTRY:
         raise click.BadParameter(
             f"no graph named {graph!r}; available: {', '.join(REGISTRY) or 'none'}",
@@ -149,6 +156,9 @@ def run(
         raise click.ClickException(str(err)) from None
     if prompt_text is not None:
         handle.add_prompt(prompt_text, answer=answer)
+    elif sim_tasks is not None:
+        handle.add_sim_tasks(sim_tasks)
+        console.print(f"{sim_tasks} tasks from the simulator's world (answers known)")
     else:
         assert data is not None
         field_map = FieldMap(

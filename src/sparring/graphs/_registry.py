@@ -26,6 +26,7 @@ class GraphSpec:
         roles: The roles it calls.
         needs_answer: Whether items must carry a gold answer.
         recursion_limit: LangGraph supersteps allowed per item (rounds included).
+        inputs: Input fields each item needs besides ``prompt`` (e.g. two responses).
     """
 
     name: str
@@ -36,6 +37,7 @@ class GraphSpec:
     roles: tuple[str, ...]
     needs_answer: bool = False
     recursion_limit: int = 100
+    inputs: tuple[str, ...] = ()
 
     @property
     def available(self) -> bool:
@@ -73,6 +75,7 @@ _CATALOGUE = (
         "Compare two responses in both orders, optional reference",
         "judging",
         ("judge",),
+        inputs=("response_a", "response_b"),
     ),
     _spec(
         "eval-planner",
@@ -91,6 +94,7 @@ _CATALOGUE = (
         "Branch into criteria, solve each in parallel, merge",
         "judging",
         ("judge",),
+        inputs=("response_a", "response_b"),
     ),
     _spec(
         "self-consistency",

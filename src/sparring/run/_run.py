@@ -145,6 +145,13 @@ class Run:
         self.config = config
         return report
 
+    def add_sim_tasks(self, count: int) -> int:
+        """Add ``count`` tasks from the simulator's world (with gold answers where known)."""
+        from sparring.run._sim_items import sim_items
+
+        spec = REGISTRY[self.config.graph]
+        return self.store.add_items(sim_items(spec, count, seed=self.config.seed))
+
     def add_prompt(
         self, prompt: str, *, answer: str | None = None, reference: str | None = None
     ) -> None:
