@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests._scripted import ScriptedBackend
 
 from sparring import Model
 from sparring.errors import (
@@ -19,6 +18,7 @@ from sparring.errors import (
 )
 from sparring.models import ConcurrencyPolicy, Gateway, ResponseCache, RetryPolicy, classify
 from sparring.trace import ConcurrencyEvent, JsonlSink, MemorySink, ModelCallEvent, RetryEvent
+from tests._scripted import ScriptedBackend
 
 FAST = RetryPolicy(max_attempts=4, initial_delay_s=0.001, jitter=0.0)
 

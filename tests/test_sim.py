@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-from tests._sim_helpers import ask, blocks
 
 from sparring.sim import (
     ArithmeticTask,
@@ -21,6 +20,7 @@ from sparring.sim import (
     quality,
 )
 from sparring.sim._reading import final_answer
+from tests._sim_helpers import ask, blocks
 
 
 def _tolerance(p: float, n: int) -> float:
