@@ -2,7 +2,8 @@
 
 Health monitors follow B-STaR's split: exploration (how varied the candidates are, pass@k) and
 exploitation (how well the judge or verifier separates correct from incorrect candidates).
-They are computed when items' outputs list ``candidates`` with ``answer``/``correct``/``score``.
+They are read from items' outputs: ``candidates`` or ``samples`` with ``answer`` / ``correct`` /
+``score``, or a judging graph's ``responses`` and mean ``scores`` checked against the item's gold.
 """
 
 from __future__ import annotations
@@ -100,15 +101,51 @@ def _auc(pairs: list[tuple[float, bool]]) -> float | None:
     return wins / (len(pos) * len(neg))
 
 
-def _health(outputs: list[dict[str, Any]]) -> tuple[dict[str, float], dict[str, float]]:
+def _from_responses(output: dict[str, Any], gold: str | None) -> list[dict[str, Any]]:
+    """Candidates of judging graphs (``responses`` + mean ``scores``), checked against gold."""
+    from sparring.verify import extract_answer, is_equiv
+
+    responses = output.get("responses") or []
+    means = {
+        s.get("index"): s.get("mean") for s in output.get("scores") or [] if isinstance(s, dict)
+    }
+    out = []
+    for i, text in enumerate(responses):
+        if not isinstance(text, str):
+            continue
+        answer = extract_answer(text)
+        correct = None if gold is None or answer is None else is_equiv(answer, gold)
+        out.append({"answer": answer, "correct": correct, "score": means.get(i)})
+    return out
+
+
+def _candidates(output: dict[str, Any], gold: str | None) -> list[dict[str, Any]]:
+    """What an item's output says about its candidates: answer, correct, score."""
+    for key in ("candidates", "samples"):
+        rows = [c for c in output.get(key) or [] if isinstance(c, dict) and "answer" in c]
+        if rows:
+            return [
+                {
+                    "answer": c.get("answer"),
+                    "correct": c.get("correct"),
+                    "score": c.get("score", c.get("weight")),
+                }
+                for c in rows
+            ]
+    return _from_responses(output, gold)
+
+
+def _health(
+    items: list[tuple[dict[str, Any], str | None]],
+) -> tuple[dict[str, float], dict[str, float]]:
     distinct, passed, aucs = [], [], []
-    for out in outputs:
-        cands = out.get("candidates") or []
+    for output, gold in items:
+        cands = _candidates(output, gold)
         if not cands:
             continue
-        answers = {c.get("answer") for c in cands if c.get("answer") is not None}
+        answers = {c["answer"] for c in cands if c.get("answer") is not None}
         distinct.append(len(answers))
-        flags = [c.get("correct") for c in cands if c.get("correct") is not None]
+        flags = [c["correct"] for c in cands if c.get("correct") is not None]
         if flags:
             passed.append(float(any(flags)))
         scored = [
@@ -153,7 +190,11 @@ def summarize(store: RunStore) -> RunSummary:
         if group in ("judged", "unscored"):
             row = roles.setdefault(role, RoleUsage())
             setattr(row, group, getattr(row, group) + value)
-    outputs = [out for _, out in store.outputs()]
+    outputs = []
+    for index, out in store.outputs():
+        item = store.item(index)
+        gold = item["input"].get("answer") if item is not None else None
+        outputs.append((out, gold))
     exploration, exploitation = _health(outputs)
     status, detail = store.status()
     config = store.load_config() or {}
