@@ -1,10 +1,11 @@
-# Quick start: `make demo` (install, run every role on the simulator) and `make test`.
+# Quick start: `make quickstart` (install, run Meta-Rewarding on the simulator, export the
+# pairs) and `make test` (install, run the test suite).
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo test lint bench clean
+.PHONY: help quickstart demo test lint bench clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -15,7 +16,12 @@ $(STAMP): requirements/dev.lock pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-demo: $(STAMP)  ## install (hash-locked), then run every role on the offline simulator
+quickstart: $(STAMP)  ## install (hash-locked), run Meta-Rewarding on 20 simulated tasks, export DPO pairs
+	rm -rf runs/quickstart
+	$(VENV)/bin/sparring run meta-rewarding --sim-tasks 20 --out runs/quickstart
+	$(VENV)/bin/sparring export runs/quickstart --format trl-dpo --meta
+
+demo: $(STAMP)  ## install (hash-locked), then run every role once, graph-free, on the simulator
 	$(VENV)/bin/sparring demo
 
 test: $(STAMP)  ## install (hash-locked), then run the test suite (what CI runs)
@@ -25,8 +31,9 @@ lint: $(STAMP)  ## ruff and mypy (strict)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
 
-bench: $(STAMP)  ## model-layer benchmark (simulator speed, overhead ratios)
+bench: $(STAMP)  ## benchmarks: model-layer overhead ratios, resume start-up and memory
 	$(PY) benchmarks/bench_model_layer.py
+	$(PY) benchmarks/bench_resume.py
 
 clean:  ## remove the virtual environment
 	rm -rf $(VENV)
