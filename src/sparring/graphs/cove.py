@@ -138,6 +138,84 @@ def _verification_block(verifications: list[Verification]) -> str:
     return "\n\n".join(f"Q: {v['question']}\nA: {v['answer']}" for v in answered)
 
 
+class _CoveNodes:
+    """The graph's nodes and router, bound to the roles and options."""
+
+    def __init__(
+        self, roles: Roles, max_questions: int, temperature: float | None, answer_format: str
+    ) -> None:
+        self.roles, self.max_questions = roles, max_questions
+        self.temperature, self.answer_format = temperature, answer_format
+        self.actor = Actor(roles)
+        self.models = model_names(roles, "actor")
+
+    async def draft(self, state: CoveState) -> dict[str, Any]:
+        result = await self.actor.answer(
+            state["prompt"], answer_format=self.answer_format, temperature=self.temperature
+        )
+        answer = extract_answer(result.text)
+        return {
+            "draft": result.text,
+            "draft_answer": answer,
+            "draft_correct": grade(answer, state.get("answer")),
+        }
+
+    async def plan(self, state: CoveState) -> dict[str, Any]:
+        messages = load_prompt("actor/cove_plan").render(
+            question=Untrusted(state["prompt"], "QUESTION"),
+            draft=Untrusted(state["draft"], "DRAFT"),
+            max_questions=str(self.max_questions),
+        )
+        result = await self.roles.complete("actor", messages, temperature=self.temperature)
+        return {"questions": parse_questions(result.text, self.max_questions)}
+
+    def fan_out(self, state: CoveState) -> list[Send] | str:
+        questions = state.get("questions", [])
+        sends = [Send(VERIFY, {"index": i, "question": q}) for i, q in enumerate(questions)]
+        return sends or REVISE
+
+    async def verify(self, task: VerifyTask) -> dict[str, Any]:
+        messages = load_prompt("actor/cove_answer").render(
+            question=Untrusted(task["question"], "VERIFICATION QUESTION")
+        )
+        entry: Verification = {**task, "answer": None, "status": "error", "raw": ""}
+        try:
+            result = await self.roles.complete("actor", messages, temperature=self.temperature)
+        except ModelCallError as err:
+            entry["raw"] = str(err)
+        else:
+            entry["answer"] = parse_short_answer(result.text)
+            entry["status"] = "unreadable" if entry["answer"] is None else "answered"
+            entry["raw"] = result.text
+        failed = int(entry["answer"] is None)
+        return {
+            "verifications": [entry],
+            "judged": {"actor": 1},
+            "unscored": {"actor": failed},
+        }
+
+    async def revise(self, state: CoveState) -> dict[str, Any]:
+        block = _verification_block(state.get("verifications", []))
+        final, revised = state["draft"], False
+        if block:
+            messages = load_prompt("actor/cove_revise").render(
+                question=Untrusted(state["prompt"], "QUESTION"),
+                draft=Untrusted(state["draft"], "DRAFT"),
+                verifications=Untrusted(block, "VERIFICATIONS"),
+                answer_format=self.answer_format,
+            )
+            result = await self.roles.complete("actor", messages, temperature=self.temperature)
+            final, revised = result.text, True
+        answer = extract_answer(final)
+        update: dict[str, Any] = {
+            "final": final,
+            "final_answer": answer,
+            "revised": revised,
+            "final_correct": grade(answer, state.get("answer")),
+        }
+        return {**update, **_records(state, final, update["final_correct"], self.models)}
+
+
 def create_cove_graph(
     roles: Roles,
     *,
@@ -169,85 +247,15 @@ def create_cove_graph(
     check_range("max_questions", max_questions, 1, 50)
     if temperature is not None:
         check_range("temperature", temperature, 0.0, 5.0)
-    actor = Actor(roles)
-    models = model_names(roles, "actor")
-
-    async def draft(state: CoveState) -> dict[str, Any]:
-        result = await actor.answer(
-            state["prompt"], answer_format=answer_format, temperature=temperature
-        )
-        answer = extract_answer(result.text)
-        return {
-            "draft": result.text,
-            "draft_answer": answer,
-            "draft_correct": grade(answer, state.get("answer")),
-        }
-
-    async def plan(state: CoveState) -> dict[str, Any]:
-        messages = load_prompt("actor/cove_plan").render(
-            question=Untrusted(state["prompt"], "QUESTION"),
-            draft=Untrusted(state["draft"], "DRAFT"),
-            max_questions=str(max_questions),
-        )
-        result = await roles.complete("actor", messages, temperature=temperature)
-        return {"questions": parse_questions(result.text, max_questions)}
-
-    def fan_out(state: CoveState) -> list[Send] | str:
-        questions = state.get("questions", [])
-        sends = [Send(VERIFY, {"index": i, "question": q}) for i, q in enumerate(questions)]
-        return sends or REVISE
-
-    async def verify(task: VerifyTask) -> dict[str, Any]:
-        messages = load_prompt("actor/cove_answer").render(
-            question=Untrusted(task["question"], "VERIFICATION QUESTION")
-        )
-        entry: Verification = {**task, "answer": None, "status": "error", "raw": ""}
-        try:
-            result = await roles.complete("actor", messages, temperature=temperature)
-        except ModelCallError as err:
-            entry["raw"] = str(err)
-        else:
-            entry["answer"] = parse_short_answer(result.text)
-            entry["status"] = "unreadable" if entry["answer"] is None else "answered"
-            entry["raw"] = result.text
-        failed = int(entry["answer"] is None)
-        return {
-            "verifications": [entry],
-            "judged": {"actor": 1},
-            "unscored": {"actor": failed},
-        }
-
-    async def revise(state: CoveState) -> dict[str, Any]:
-        block = _verification_block(state.get("verifications", []))
-        final, revised = state["draft"], False
-        if block:
-            messages = load_prompt("actor/cove_revise").render(
-                question=Untrusted(state["prompt"], "QUESTION"),
-                draft=Untrusted(state["draft"], "DRAFT"),
-                verifications=Untrusted(block, "VERIFICATIONS"),
-                answer_format=answer_format,
-            )
-            final, revised = (
-                (await roles.complete("actor", messages, temperature=temperature)).text,
-                True,
-            )
-        answer = extract_answer(final)
-        update: dict[str, Any] = {
-            "final": final,
-            "final_answer": answer,
-            "revised": revised,
-            "final_correct": grade(answer, state.get("answer")),
-        }
-        return {**update, **_records(state, final, update["final_correct"], models)}
-
+    nodes = _CoveNodes(roles, max_questions, temperature, answer_format)
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(CoveState)
-    add_node(builder, DRAFT, draft, roles)
-    add_node(builder, PLAN, plan, roles)
-    add_node(builder, VERIFY, verify, roles, input_schema=VerifyTask)
-    add_node(builder, REVISE, revise, roles)
+    add_node(builder, DRAFT, nodes.draft, roles)
+    add_node(builder, PLAN, nodes.plan, roles)
+    add_node(builder, VERIFY, nodes.verify, roles, input_schema=VerifyTask)
+    add_node(builder, REVISE, nodes.revise, roles)
     builder.add_edge(START, DRAFT)
     builder.add_edge(DRAFT, PLAN)
-    builder.add_conditional_edges(PLAN, fan_out, [VERIFY, REVISE])
+    builder.add_conditional_edges(PLAN, nodes.fan_out, [VERIFY, REVISE])
     builder.add_edge(VERIFY, REVISE)
     builder.add_edge(REVISE, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or TECHNIQUE)

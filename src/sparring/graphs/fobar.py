@@ -121,6 +121,115 @@ def _text_of(samples: list[Sample], bucket: VoteBucket) -> str:
     return next(s["text"] for s in samples if s["index"] == first)
 
 
+class _FobarNodes:
+    """The graph's nodes and router, bound to the roles and options."""
+
+    def __init__(
+        self,
+        roles: Roles,
+        *,
+        n_forward: int,
+        n_backward: int,
+        alpha: float,
+        threshold: int,
+        max_masks: int | None,
+        max_candidates: int | None,
+        temperature: float | None,
+        answer_format: str,
+    ) -> None:
+        self.roles, self.n_forward, self.n_backward = roles, n_forward, n_backward
+        self.alpha, self.threshold = alpha, threshold
+        self.max_masks, self.max_candidates = max_masks, max_candidates
+        self.temperature, self.answer_format = temperature, answer_format
+        self.actor = Actor(roles)
+        self.models = model_names(roles, "actor")
+
+    async def forward(self, state: FobarState) -> dict[str, Any]:
+        result = await self.actor.answer(
+            state["prompt"],
+            n=self.n_forward,
+            answer_format=self.answer_format,
+            temperature=self.temperature,
+        )
+        gold = state.get("answer")
+        samples = samples_from(result, gold)
+        ranked = sorted(cluster(samples, gold=gold), key=lambda b: (-b["count"], b["indices"][0]))
+        candidates = [b for b in ranked if b["count"] >= self.threshold][: self.max_candidates]
+        return {
+            "samples": samples,
+            "candidates": candidates,
+            "masks": mask_numbers(state["prompt"], self.max_masks),
+        }
+
+    def fan_out(self, state: FobarState) -> list[Send] | str:
+        candidates, masks = state.get("candidates", []), state.get("masks", [])
+        if len(candidates) <= 1 or not masks:
+            return COMBINE
+        return [
+            Send(BACKWARD, {"candidate": i, "answer": c["answer"], "mask": m})
+            for i, c in enumerate(candidates)
+            for m in masks
+        ]
+
+    async def backward(self, task: BackwardTask) -> dict[str, Any]:
+        mask, n_backward = task["mask"], self.n_backward
+        messages = load_prompt("actor/fobar_backward").render(
+            question=Untrusted(mask["question"], "MASKED QUESTION"),
+            candidate=Untrusted(task["answer"], "CANDIDATE ANSWER"),
+            symbol=mask["symbol"],
+        )
+        entry: BackwardResult = {
+            "candidate": task["candidate"],
+            "answer": task["answer"],
+            "mask": mask["index"],
+            "predictions": [],
+            "hits": 0,
+            "total": 0,
+            "failed": True,
+        }
+        try:
+            result = await self.roles.complete(
+                "actor", messages, n=n_backward, temperature=self.temperature
+            )
+        except ModelCallError:
+            return {
+                "backward": [entry],
+                "judged": {"actor": n_backward},
+                "unscored": {"actor": n_backward},
+            }
+        preds = [parse_backward(text, mask["symbol"]) for text in result.texts]
+        entry["predictions"], entry["failed"] = preds, False
+        entry["total"] = sum(p is not None for p in preds)
+        entry["hits"] = sum(is_equiv(p, mask["value"]) for p in preds if p is not None)
+        unread = len(preds) - entry["total"]
+        return {"backward": [entry], "judged": {"actor": len(preds)}, "unscored": {"actor": unread}}
+
+    async def combine(self, state: FobarState) -> dict[str, Any]:
+        samples, gold = state.get("samples", []), state.get("answer")
+        candidates = state.get("candidates", [])
+        top = plurality(cluster(samples, gold=gold))
+        sc_answer = None if top is None else top["answer"]
+        results = state.get("backward", [])
+        update: dict[str, Any] = {
+            "used_backward": bool(results),
+            "sc_answer": sc_answer,
+            "sc_correct": grade(sc_answer, gold),
+            "scores": [],
+        }
+        if not results or not candidates:
+            best = top
+            update["selected_text"] = None if top is None else _text_of(samples, top)
+        else:
+            scores = combine_scores(candidates, results, self.alpha)
+            best = candidates[_best(scores)]
+            update["scores"] = scores
+            update["selected_text"] = _text_of(samples, best)
+            update.update(_pair(state, samples, candidates, scores, self.models))
+        answer = None if best is None else best["answer"]
+        update["selected_answer"], update["correct"] = answer, grade(answer, gold)
+        return update
+
+
 def create_fobar_graph(
     roles: Roles,
     *,
@@ -169,95 +278,23 @@ def create_fobar_graph(
         check_range("max_candidates", max_candidates, 1, 1000)
     if temperature is not None:
         check_range("temperature", temperature, 0.0, 5.0)
-    actor = Actor(roles)
-    models = model_names(roles, "actor")
-
-    async def forward(state: FobarState) -> dict[str, Any]:
-        result = await actor.answer(
-            state["prompt"], n=n_forward, answer_format=answer_format, temperature=temperature
-        )
-        gold = state.get("answer")
-        samples = samples_from(result, gold)
-        ranked = sorted(cluster(samples, gold=gold), key=lambda b: (-b["count"], b["indices"][0]))
-        candidates = [b for b in ranked if b["count"] >= threshold][:max_candidates]
-        return {
-            "samples": samples,
-            "candidates": candidates,
-            "masks": mask_numbers(state["prompt"], max_masks),
-        }
-
-    def fan_out(state: FobarState) -> list[Send] | str:
-        candidates, masks = state.get("candidates", []), state.get("masks", [])
-        if len(candidates) <= 1 or not masks:
-            return COMBINE
-        return [
-            Send(BACKWARD, {"candidate": i, "answer": c["answer"], "mask": m})
-            for i, c in enumerate(candidates)
-            for m in masks
-        ]
-
-    async def backward(task: BackwardTask) -> dict[str, Any]:
-        mask = task["mask"]
-        messages = load_prompt("actor/fobar_backward").render(
-            question=Untrusted(mask["question"], "MASKED QUESTION"),
-            candidate=Untrusted(task["answer"], "CANDIDATE ANSWER"),
-            symbol=mask["symbol"],
-        )
-        entry: BackwardResult = {
-            "candidate": task["candidate"],
-            "answer": task["answer"],
-            "mask": mask["index"],
-            "predictions": [],
-            "hits": 0,
-            "total": 0,
-            "failed": True,
-        }
-        try:
-            result = await roles.complete("actor", messages, n=n_backward, temperature=temperature)
-        except ModelCallError:
-            return {
-                "backward": [entry],
-                "judged": {"actor": n_backward},
-                "unscored": {"actor": n_backward},
-            }
-        preds = [parse_backward(text, mask["symbol"]) for text in result.texts]
-        entry["predictions"], entry["failed"] = preds, False
-        entry["total"] = sum(p is not None for p in preds)
-        entry["hits"] = sum(is_equiv(p, mask["value"]) for p in preds if p is not None)
-        unread = len(preds) - entry["total"]
-        return {"backward": [entry], "judged": {"actor": len(preds)}, "unscored": {"actor": unread}}
-
-    async def combine(state: FobarState) -> dict[str, Any]:
-        samples, gold = state.get("samples", []), state.get("answer")
-        candidates = state.get("candidates", [])
-        top = plurality(cluster(samples, gold=gold))
-        sc_answer = None if top is None else top["answer"]
-        results = state.get("backward", [])
-        update: dict[str, Any] = {
-            "used_backward": bool(results),
-            "sc_answer": sc_answer,
-            "sc_correct": grade(sc_answer, gold),
-            "scores": [],
-        }
-        if not results or not candidates:
-            best = top
-            update["selected_text"] = None if top is None else _text_of(samples, top)
-        else:
-            scores = combine_scores(candidates, results, alpha)
-            best = candidates[_best(scores)]
-            update["scores"] = scores
-            update["selected_text"] = _text_of(samples, best)
-            update.update(_pair(state, samples, candidates, scores, models))
-        answer = None if best is None else best["answer"]
-        update["selected_answer"], update["correct"] = answer, grade(answer, gold)
-        return update
-
+    nodes = _FobarNodes(
+        roles,
+        n_forward=n_forward,
+        n_backward=n_backward,
+        alpha=alpha,
+        threshold=threshold,
+        max_masks=max_masks,
+        max_candidates=max_candidates,
+        temperature=temperature,
+        answer_format=answer_format,
+    )
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(FobarState)
-    add_node(builder, FORWARD, forward, roles)
-    add_node(builder, BACKWARD, backward, roles, input_schema=BackwardTask)
-    add_node(builder, COMBINE, combine, roles)
+    add_node(builder, FORWARD, nodes.forward, roles)
+    add_node(builder, BACKWARD, nodes.backward, roles, input_schema=BackwardTask)
+    add_node(builder, COMBINE, nodes.combine, roles)
     builder.add_edge(START, FORWARD)
-    builder.add_conditional_edges(FORWARD, fan_out, [BACKWARD, COMBINE])
+    builder.add_conditional_edges(FORWARD, nodes.fan_out, [BACKWARD, COMBINE])
     builder.add_edge(BACKWARD, COMBINE)
     builder.add_edge(COMBINE, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or TECHNIQUE)

@@ -98,6 +98,107 @@ def balanced_pairs(n_winners: int, n_losers: int, limit: int) -> list[tuple[int,
     return out
 
 
+class _IrpoNodes:
+    """The graph's nodes, bound to the roles and options."""
+
+    def __init__(
+        self,
+        roles: Roles,
+        *,
+        n_samples: int,
+        max_pairs: int,
+        temperature: float | None,
+        rpo_alpha: float,
+        beta: float,
+        iteration: int,
+        answer_format: str,
+    ) -> None:
+        self.n_samples, self.max_pairs, self.temperature = n_samples, max_pairs, temperature
+        self.rpo_alpha, self.beta, self.iteration = rpo_alpha, beta, iteration
+        self.answer_format = answer_format
+        self.actor = Actor(roles)
+        self.models = model_names(roles, "actor")
+        self.seed = roles.resolve("actor").seed
+
+    async def sample(self, state: IrpoState) -> dict[str, Any]:
+        gold = require_gold(state, TECHNIQUE, "to verify the sampled chains")
+        result = await self.actor.answer(
+            state["prompt"],
+            n=self.n_samples,
+            answer_format=self.answer_format,
+            temperature=self.temperature,
+        )
+        samples = samples_from(result, gold)
+        n_correct = sum(bool(s["correct"]) for s in samples)
+        return {"samples": samples, "n_correct": n_correct, "accuracy": n_correct / self.n_samples}
+
+    def pair_meta(self, state: IrpoState, win: Sample, lose: Sample) -> dict[str, Any]:
+        extra = {
+            "loss": "dpo+nll",
+            "rpo_alpha": self.rpo_alpha,
+            "beta": self.beta,
+            "nll_target": "chosen",
+            "nll_length_normalised": True,
+            "chosen_answer": win["answer"],
+            "rejected_answer": lose["answer"],
+            "rejected_reason": "no_answer" if lose["answer"] is None else "wrong_answer",
+            "gold": state.get("answer"),
+            "n_samples": self.n_samples,
+            "n_correct": state.get("n_correct"),
+            "temperature": self.temperature,
+            "chosen_sample": win["index"],
+            "rejected_sample": lose["index"],
+        }
+        item_id = state.get("item_id")
+        return {"item_id": item_id, "seed": self.seed, "round": self.iteration, "extra": extra}
+
+    async def build_pairs(self, state: IrpoState) -> dict[str, Any]:
+        samples = state.get("samples", [])
+        winners = _unique([s for s in samples if s["correct"]])
+        losers = _unique([s for s in samples if not s["correct"]])
+        if not winners or not losers:
+            reason = "all correct" if winners else "all incorrect"
+            return {"dropped": reason, "refused": {f"no pair: {reason}": 1}}
+        refused: dict[str, int] = {}
+        pairs: list[PreferencePair] = []
+        used: dict[int, Sample] = {}
+        for i, j in balanced_pairs(len(winners), len(losers), self.max_pairs):
+            win, lose = winners[i], losers[j]
+            try:
+                pairs.append(
+                    make_pair(
+                        state["prompt"],
+                        win["text"],
+                        lose["text"],
+                        technique=TECHNIQUE,
+                        models=self.models,
+                        chosen_score=1.0,
+                        rejected_score=0.0,
+                        **self.pair_meta(state, win, lose),
+                    )
+                )
+                used[win["index"]] = win
+            except RecordRefused as exc:
+                merge_refusals(refused, exc.reason)
+        sft = [record for win in used.values() for record in self._sft(state, win, refused)]
+        update: dict[str, Any] = {"pairs": pairs, "sft": sft, "dropped": None}
+        return {**update, "refused": refused} if refused else update
+
+    def _sft(self, state: IrpoState, win: Sample, refused: dict[str, int]) -> list[dict[str, Any]]:
+        return sft_target(
+            state["prompt"],
+            win["text"],
+            refused,
+            technique=TECHNIQUE,
+            purpose="nll_target",
+            models=self.models,
+            item_id=state.get("item_id"),
+            round=self.iteration,
+            sample=win["index"],
+            answer=win["answer"],
+        )
+
+
 def create_irpo_graph(
     roles: Roles,
     *,
@@ -142,88 +243,19 @@ def create_irpo_graph(
     check_range("iteration", iteration, 0)
     if temperature is not None:
         check_range("temperature", temperature, 0.0, 5.0)
-    actor = Actor(roles)
-    models = model_names(roles, "actor")
-    seed = roles.resolve("actor").seed
-
-    async def sample(state: IrpoState) -> dict[str, Any]:
-        gold = require_gold(state, TECHNIQUE, "to verify the sampled chains")
-        result = await actor.answer(
-            state["prompt"], n=n_samples, answer_format=answer_format, temperature=temperature
-        )
-        samples = samples_from(result, gold)
-        n_correct = sum(bool(s["correct"]) for s in samples)
-        return {"samples": samples, "n_correct": n_correct, "accuracy": n_correct / n_samples}
-
-    def pair_meta(state: IrpoState, win: Sample, lose: Sample) -> dict[str, Any]:
-        extra = {
-            "loss": "dpo+nll",
-            "rpo_alpha": rpo_alpha,
-            "beta": beta,
-            "nll_target": "chosen",
-            "nll_length_normalised": True,
-            "chosen_answer": win["answer"],
-            "rejected_answer": lose["answer"],
-            "rejected_reason": "no_answer" if lose["answer"] is None else "wrong_answer",
-            "gold": state.get("answer"),
-            "n_samples": n_samples,
-            "n_correct": state.get("n_correct"),
-            "temperature": temperature,
-            "chosen_sample": win["index"],
-            "rejected_sample": lose["index"],
-        }
-        return {"item_id": state.get("item_id"), "seed": seed, "round": iteration, "extra": extra}
-
-    async def build_pairs(state: IrpoState) -> dict[str, Any]:
-        samples = state.get("samples", [])
-        winners = _unique([s for s in samples if s["correct"]])
-        losers = _unique([s for s in samples if not s["correct"]])
-        if not winners or not losers:
-            reason = "all correct" if winners else "all incorrect"
-            return {"dropped": reason, "refused": {f"no pair: {reason}": 1}}
-        refused: dict[str, int] = {}
-        pairs: list[PreferencePair] = []
-        used: dict[int, Sample] = {}
-        for i, j in balanced_pairs(len(winners), len(losers), max_pairs):
-            win, lose = winners[i], losers[j]
-            try:
-                pairs.append(
-                    make_pair(
-                        state["prompt"],
-                        win["text"],
-                        lose["text"],
-                        technique=TECHNIQUE,
-                        models=models,
-                        chosen_score=1.0,
-                        rejected_score=0.0,
-                        **pair_meta(state, win, lose),
-                    )
-                )
-                used[win["index"]] = win
-            except RecordRefused as exc:
-                merge_refusals(refused, exc.reason)
-        sft = [
-            record
-            for win in used.values()
-            for record in sft_target(
-                state["prompt"],
-                win["text"],
-                refused,
-                technique=TECHNIQUE,
-                purpose="nll_target",
-                models=models,
-                item_id=state.get("item_id"),
-                round=iteration,
-                sample=win["index"],
-                answer=win["answer"],
-            )
-        ]
-        update: dict[str, Any] = {"pairs": pairs, "sft": sft, "dropped": None}
-        return {**update, "refused": refused} if refused else update
-
+    nodes = _IrpoNodes(
+        roles,
+        n_samples=n_samples,
+        max_pairs=max_pairs,
+        temperature=temperature,
+        rpo_alpha=rpo_alpha,
+        beta=beta,
+        iteration=iteration,
+        answer_format=answer_format,
+    )
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(IrpoState)
-    add_node(builder, SAMPLE, sample, roles)
-    add_node(builder, PAIR, build_pairs, roles)
+    add_node(builder, SAMPLE, nodes.sample, roles)
+    add_node(builder, PAIR, nodes.build_pairs, roles)
     builder.add_edge(START, SAMPLE)
     builder.add_edge(SAMPLE, PAIR)
     builder.add_edge(PAIR, END)

@@ -208,6 +208,98 @@ def _gold_stats(samples: list[Sample], gold: str | None) -> dict[str, Any]:
     return {"n_correct": c, "pass_at_k": pass_at_ks(len(samples), c)}
 
 
+class _SelfConsistencyNodes:
+    """The graph's nodes and router, bound to the roles and options."""
+
+    def __init__(
+        self,
+        roles: Roles,
+        *,
+        n_samples: int,
+        selection: Selection,
+        temperature: float | None,
+        answer_format: str,
+        judge_samples: int,
+        certainty_rule: str,
+        borda_power: float,
+        top_logprobs: int | None,
+        vocab_size: int,
+    ) -> None:
+        self.n_samples, self.selection, self.answer_format = n_samples, selection, answer_format
+        self.judge_samples, self.certainty_rule = judge_samples, certainty_rule
+        self.borda_power, self.vocab_size = borda_power, vocab_size
+        self.actor, self.judge = Actor(roles), Judge(roles)
+        self.sampling: dict[str, Any] = {"temperature": temperature}
+        if selection == "self_certainty":
+            self.sampling.update(logprobs=True, top_logprobs=top_logprobs)
+        self.models = model_names(roles, "actor", *(("judge",) if selection == "judge" else ()))
+
+    async def sample(self, state: SelfConsistencyState) -> dict[str, Any]:
+        if self.selection == "verifier":
+            require_gold(state, TECHNIQUE, "for selection='verifier'")
+        result = await self.actor.answer(
+            state["prompt"], n=self.n_samples, answer_format=self.answer_format, **self.sampling
+        )
+        update: dict[str, Any] = {"samples": samples_from(result, state.get("answer"))}
+        if self.selection == "self_certainty":
+            scores, method = certainty_scores(result, self.vocab_size)
+            update["certainty"] = [
+                {"index": i, "score": s if math.isfinite(s) else None, "source": method}
+                for i, s in sorted(scores.items())
+            ]
+        return update
+
+    def route(self, state: SelfConsistencyState) -> list[Send] | str:
+        if self.selection != "judge":
+            return SELECT
+        sends = [
+            Send(
+                JUDGE,
+                {
+                    "prompt": state["prompt"],
+                    "reference": state.get("reference"),
+                    "index": s["index"],
+                    "text": s["text"],
+                },
+            )
+            for s in state.get("samples", [])
+        ]
+        return sends or SELECT
+
+    async def judge_one(self, task: JudgeTask) -> dict[str, Any]:
+        verdicts = await self.judge.score(
+            task["prompt"], task["text"], n=self.judge_samples, reference=task["reference"]
+        )
+        scored = [v.require_score() for v in verdicts if v.is_scored]
+        entry: SampleScore = {
+            "index": task["index"],
+            "score": fmean(scored) if scored else None,
+            "source": "judge",
+            "verdicts": [v.model_dump() for v in verdicts],
+        }
+        return {"judgments": [entry], **verdict_counts("judge", verdicts)}
+
+    async def select(self, state: SelfConsistencyState) -> dict[str, Any]:
+        samples, gold = state.get("samples", []), state.get("answer")
+        chosen, used, buckets = _choose(
+            self.selection, state, self.certainty_rule, self.borda_power
+        )
+        best = next((s for s in samples if s["index"] == chosen), None)
+        records = outcome_records(
+            state, samples, best, technique=TECHNIQUE, models=self.models, selection=used
+        )
+        return {
+            "votes": _sorted_votes(buckets),
+            "selected_index": chosen,
+            "selected_text": None if best is None else best["text"],
+            "selected_answer": None if best is None else best["answer"],
+            "selection_used": used,
+            "correct": None if best is None or gold is None else bool(best["correct"]),
+            **_gold_stats(samples, gold),
+            **records,
+        }
+
+
 def create_self_consistency_graph(
     roles: Roles,
     *,
@@ -267,81 +359,24 @@ def create_self_consistency_graph(
             "to a LangChain chat model, which returns none through sparring; bind a LiteLLM "
             "model (or the simulator) or choose another selection"
         )
-    actor, judge = Actor(roles), Judge(roles)
-    sampling: dict[str, Any] = {"temperature": temperature}
-    if selection == "self_certainty":
-        sampling.update(logprobs=True, top_logprobs=top_logprobs)
-    models = model_names(roles, "actor", *(("judge",) if selection == "judge" else ()))
-
-    async def sample(state: SelfConsistencyState) -> dict[str, Any]:
-        if selection == "verifier":
-            require_gold(state, TECHNIQUE, "for selection='verifier'")
-        result = await actor.answer(
-            state["prompt"], n=n_samples, answer_format=answer_format, **sampling
-        )
-        update: dict[str, Any] = {"samples": samples_from(result, state.get("answer"))}
-        if selection == "self_certainty":
-            scores, method = certainty_scores(result, vocab_size)
-            update["certainty"] = [
-                {"index": i, "score": s if math.isfinite(s) else None, "source": method}
-                for i, s in sorted(scores.items())
-            ]
-        return update
-
-    def route(state: SelfConsistencyState) -> list[Send] | str:
-        if selection != "judge":
-            return SELECT
-        sends = [
-            Send(
-                JUDGE,
-                {
-                    "prompt": state["prompt"],
-                    "reference": state.get("reference"),
-                    "index": s["index"],
-                    "text": s["text"],
-                },
-            )
-            for s in state.get("samples", [])
-        ]
-        return sends or SELECT
-
-    async def judge_one(task: JudgeTask) -> dict[str, Any]:
-        verdicts = await judge.score(
-            task["prompt"], task["text"], n=judge_samples, reference=task["reference"]
-        )
-        scored = [v.require_score() for v in verdicts if v.is_scored]
-        entry: SampleScore = {
-            "index": task["index"],
-            "score": fmean(scored) if scored else None,
-            "source": "judge",
-            "verdicts": [v.model_dump() for v in verdicts],
-        }
-        return {"judgments": [entry], **verdict_counts("judge", verdicts)}
-
-    async def select(state: SelfConsistencyState) -> dict[str, Any]:
-        samples, gold = state.get("samples", []), state.get("answer")
-        chosen, used, buckets = _choose(selection, state, certainty_rule, borda_power)
-        best = next((s for s in samples if s["index"] == chosen), None)
-        records = outcome_records(
-            state, samples, best, technique=TECHNIQUE, models=models, selection=used
-        )
-        return {
-            "votes": _sorted_votes(buckets),
-            "selected_index": chosen,
-            "selected_text": None if best is None else best["text"],
-            "selected_answer": None if best is None else best["answer"],
-            "selection_used": used,
-            "correct": None if best is None or gold is None else bool(best["correct"]),
-            **_gold_stats(samples, gold),
-            **records,
-        }
-
+    nodes = _SelfConsistencyNodes(
+        roles,
+        n_samples=n_samples,
+        selection=selection,
+        temperature=temperature,
+        answer_format=answer_format,
+        judge_samples=judge_samples,
+        certainty_rule=certainty_rule,
+        borda_power=borda_power,
+        top_logprobs=top_logprobs,
+        vocab_size=vocab_size,
+    )
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(SelfConsistencyState)
-    add_node(builder, SAMPLE, sample, roles)
-    add_node(builder, JUDGE, judge_one, roles, input_schema=JudgeTask)
-    add_node(builder, SELECT, select, roles)
+    add_node(builder, SAMPLE, nodes.sample, roles)
+    add_node(builder, JUDGE, nodes.judge_one, roles, input_schema=JudgeTask)
+    add_node(builder, SELECT, nodes.select, roles)
     builder.add_edge(START, SAMPLE)
-    builder.add_conditional_edges(SAMPLE, route, [JUDGE, SELECT])
+    builder.add_conditional_edges(SAMPLE, nodes.route, [JUDGE, SELECT])
     builder.add_edge(JUDGE, SELECT)
     builder.add_edge(SELECT, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or TECHNIQUE)

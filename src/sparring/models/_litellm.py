@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -26,6 +27,12 @@ def litellm_module() -> ModuleType:
         from sparring.sim import register_provider
 
         litellm.suppress_debug_info = True
+        # A call our timeout cancels while litellm's thread hands back its coroutine leaves
+        # that coroutine unawaited: harmless, but Python warns at garbage collection.
+        warnings.filterwarnings(
+            "ignore", message="coroutine '.*acompletion' was never awaited",
+            category=RuntimeWarning,
+        )
         register_provider(litellm)
         _module = litellm
     return _module
