@@ -18,6 +18,7 @@ from sparring.run import Budget, FieldMap, Run
 
 
 def main(data: str, run_dir: str) -> None:
+    """Create (or reopen) the run, execute it, print its summary and export SFT records."""
     path = Path(run_dir)
     if (path / "run.sqlite").exists():
         run = Run.open(path)

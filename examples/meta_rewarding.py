@@ -17,6 +17,7 @@ from sparring.sim import SimWorld
 
 
 async def main() -> None:
+    """Run the graph on three world tasks and print what it produced."""
     roles = Roles.sim(seed=0)  # the simulator: a seeded world, not a language model
     graph = create_meta_rewarding_graph(roles, n_responses=4, n_judgments=3, rho=0.4)
     world = SimWorld(seed=0)
