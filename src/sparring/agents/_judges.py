@@ -132,24 +132,36 @@ class Judge:
 
 
 class _Comparer:
-    """Shared machinery of the pairwise comparers."""
+    """Shared machinery of the pairwise comparers.
+
+    Args:
+        roles: The role bindings.
+        role: The role to ask (each comparer has its default).
+        prompt: A template name or path (each comparer has its default).
+        model: An explicit model for every call (beats the role binding).
+        repair: Re-ask once when the output cannot be read.
+        both_orders: Judge (A, B) and (B, A) and combine them (a flip is a tie).
+    """
 
     kind: Literal["pairwise", "meta"] = "pairwise"
     labels = ("RESPONSE A", "RESPONSE B")
     variables = ("response_a", "response_b")
+    default_role = "judge"
+    default_prompt = "judge/pairwise"
 
     def __init__(
         self,
         roles: Roles,
         *,
-        role: str,
-        prompt: str,
-        model: ModelLike | None,
-        repair: bool,
-        both_orders: bool,
+        role: str | None = None,
+        prompt: str | None = None,
+        model: ModelLike | None = None,
+        repair: bool = True,
+        both_orders: bool = True,
     ) -> None:
-        self.roles, self.role, self.prompt = roles, role, prompt
-        self.model, self.repair, self.both_orders = model, repair, both_orders
+        self.roles, self.model, self.repair, self.both_orders = roles, model, repair, both_orders
+        self.role = role or self.default_role
+        self.prompt = prompt or self.default_prompt
 
     async def _one(
         self,
@@ -200,22 +212,19 @@ class _Comparer:
 
 
 class PairwiseJudge(_Comparer):
-    """Which of two responses is better, in both orders by default (a flip is a tie)."""
+    """Which of two responses is better, in both orders by default (a flip is a tie).
+
+    Role ``judge``, prompt ``judge/pairwise`` (``reference_prompt`` when a reference is given).
+    """
 
     def __init__(
         self,
         roles: Roles,
         *,
-        role: str = "judge",
-        prompt: str = "judge/pairwise",
         reference_prompt: str = "judge/pairwise_reference",
-        model: ModelLike | None = None,
-        repair: bool = True,
-        both_orders: bool = True,
+        **options: Any,
     ) -> None:
-        super().__init__(
-            roles, role=role, prompt=prompt, model=model, repair=repair, both_orders=both_orders
-        )
+        super().__init__(roles, **options)
         self.reference_prompt = reference_prompt
 
     async def compare(
@@ -231,21 +240,10 @@ class PairwiseJudge(_Comparer):
 
 
 class Planner(_Comparer):
-    """EvalPlanner-style comparison: a plan, its execution, then a verdict."""
+    """EvalPlanner-style comparison: a plan, its execution, then a verdict (role ``planner``)."""
 
-    def __init__(
-        self,
-        roles: Roles,
-        *,
-        role: str = "planner",
-        prompt: str = "planner/compare",
-        model: ModelLike | None = None,
-        repair: bool = True,
-        both_orders: bool = True,
-    ) -> None:
-        super().__init__(
-            roles, role=role, prompt=prompt, model=model, repair=repair, both_orders=both_orders
-        )
+    default_role = "planner"
+    default_prompt = "planner/compare"
 
     async def compare(self, question: str, a: str, b: str, **sampling: Any) -> PairJudgment:
         """Plan how to judge, execute the plan on ``a`` and ``b``, give a verdict."""
@@ -259,20 +257,8 @@ class MetaJudge(_Comparer):
     kind: Literal["pairwise", "meta"] = "meta"
     labels = ("JUDGMENT A", "JUDGMENT B")
     variables = ("judgment_a", "judgment_b")
-
-    def __init__(
-        self,
-        roles: Roles,
-        *,
-        role: str = "meta_judge",
-        prompt: str = "meta_judge/compare",
-        model: ModelLike | None = None,
-        repair: bool = True,
-        both_orders: bool = True,
-    ) -> None:
-        super().__init__(
-            roles, role=role, prompt=prompt, model=model, repair=repair, both_orders=both_orders
-        )
+    default_role = "meta_judge"
+    default_prompt = "meta_judge/compare"
 
     async def compare(
         self, question: str, response: str, judgment_a: str, judgment_b: str, **sampling: Any
