@@ -17,7 +17,16 @@ def _pct(value: float | None) -> str:
 
 def _roles_table(summary: RunSummary) -> Table:
     table = Table(title="Per role", box=box.SIMPLE_HEAD)
-    for name in ("role", "calls", "tokens in", "tokens out", "cost", "judged", "unscored"):
+    for name in (
+        "role",
+        "calls",
+        "tokens in",
+        "tokens out",
+        "cost",
+        "judged",
+        "unscored",
+        "swap agree",
+    ):
         table.add_column(name, justify="left" if name == "role" else "right")
     for role, row in sorted(summary.roles.items()):
         cost = "unknown" if row.unpriced_calls and not row.cost_usd else f"${row.cost_usd:.4f}"
@@ -29,6 +38,7 @@ def _roles_table(summary: RunSummary) -> Table:
             cost,
             str(row.judged) if row.judged else "-",
             _pct(row.unscored_rate),
+            _pct(row.swap_agreement),
         )
     return table
 

@@ -27,6 +27,7 @@ class GraphSpec:
         needs_answer: Whether items must carry a gold answer.
         recursion_limit: LangGraph supersteps allowed per item (rounds included).
         inputs: Input fields each item needs besides ``prompt`` (e.g. two responses).
+        compares: The role whose both-order comparisons the ``swaps`` counters count.
     """
 
     name: str
@@ -38,6 +39,7 @@ class GraphSpec:
     needs_answer: bool = False
     recursion_limit: int = 100
     inputs: tuple[str, ...] = ()
+    compares: str | None = None
 
     @property
     def available(self) -> bool:
@@ -69,6 +71,7 @@ _CATALOGUE = (
         "Self-Rewarding plus meta-judged judgment pairs, length-controlled",
         "judging",
         ("actor", "judge", "meta_judge"),
+        compares="meta_judge",
     ),
     _spec(
         "pairwise-judge",
@@ -76,18 +79,21 @@ _CATALOGUE = (
         "judging",
         ("judge",),
         inputs=("response_a", "response_b"),
+        compares="judge",
     ),
     _spec(
         "eval-planner",
         "Plan, execute, verdict in both orders; synthetic pairs (EvalPlanner)",
         "judging",
         ("planner", "actor"),
+        compares="planner",
     ),
     _spec(
         "tpo",
         "Thought preference optimisation: judge sees the response only",
         "judging",
         ("actor", "judge"),
+        compares="judge",
     ),
     _spec(
         "branch-solve-merge",
@@ -95,6 +101,7 @@ _CATALOGUE = (
         "judging",
         ("judge",),
         inputs=("response_a", "response_b"),
+        compares="judge",
     ),
     _spec(
         "self-consistency",

@@ -30,6 +30,13 @@ class RoleUsage(BaseModel):
     unpriced_calls: int = 0
     judged: int = 0
     unscored: int = 0
+    swaps: int = 0
+    swap_agreed: int = 0
+
+    @property
+    def swap_agreement(self) -> float | None:
+        """Share of this role's both-order comparisons whose orders agreed."""
+        return self.swap_agreed / self.swaps if self.swaps else None
 
     @property
     def unscored_rate(self) -> float | None:
@@ -181,6 +188,16 @@ def _unscored_items(store: RunStore, page: int = 1000) -> int:
     return count
 
 
+def _attribute_swaps(roles: dict[str, RoleUsage], counters: dict[str, int], graph: str) -> None:
+    """Credit the run's swap counters to the role its graph compares with."""
+    from sparring.graphs import REGISTRY
+
+    role = REGISTRY[graph].compares if graph in REGISTRY else None
+    if role is not None and counters.get("swaps"):
+        row = roles.setdefault(role, RoleUsage())
+        row.swaps, row.swap_agreed = counters["swaps"], counters.get("swap_agreed", 0)
+
+
 def summarize(store: RunStore) -> RunSummary:
     """Compute the summary of the run in ``store``."""
     counters = store.counters()
@@ -196,6 +213,7 @@ def summarize(store: RunStore) -> RunSummary:
         gold = item["input"].get("answer") if item is not None else None
         outputs.append((out, gold))
     exploration, exploitation = _health(outputs)
+    _attribute_swaps(roles, counters, str((store.load_config() or {}).get("graph", "")))
     status, detail = store.status()
     config = store.load_config() or {}
     return RunSummary(
