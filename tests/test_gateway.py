@@ -304,3 +304,15 @@ async def test_bad_arguments_fail_clearly() -> None:
         await gw.complete(Model(name="openai/x"), "hi", n=0)
     with pytest.raises(TypeError, match="messages\\[0\\]"):
         await gw.complete(Model(name="openai/x"), [{"role": "robot", "content": "x"}])  # type: ignore[list-item]
+
+
+def test_redact_catches_json_escaped_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json as _json
+
+    from sparring._secrets import redact
+
+    secret = 'pa"ss\\word-0123456789'
+    monkeypatch.setenv("WEIRD_SERVICE_TOKEN", secret)
+    assert secret not in redact(f"plain {secret} end")
+    dumped = _json.dumps({"error": f"bad token {secret}"})
+    assert _json.dumps(secret)[1:-1] not in redact(dumped)

@@ -157,11 +157,28 @@ async def test_without_gold_only_approved_refinements_count() -> None:
     assert record["meta"]["verified_by"] == "critic"
 
 
+class Unreadable(Script):
+    """A critic that never writes the format, even when asked again."""
+
+    def answer(self, text: str) -> str:
+        if "Correctness of the step" in text:
+            return "The solution looks reasonable overall."
+        return super().answer(text)
+
+
 async def test_unreadable_critiques_stop_the_loop_and_are_counted() -> None:
-    graph = create_refine_graph(Roles.sim(seed=4, profile={"critic": {"malformed_rate": 1.0}}))
-    state = await graph.ainvoke(items(4, 1)[0], CONFIG)
+    backend = Unreadable(RIGHT)
+    graph = create_refine_graph(scripted(backend))
+    state = await graph.ainvoke({"prompt": QUESTION, "answer": "10"}, CONFIG)
     assert state["stop_reason"] == "critic_unscored" and state["rounds"] == 0
     assert state["unscored"] == {"critic": 1} and state["sft"] == []
+
+
+async def test_an_unreadable_critique_is_asked_again_once() -> None:
+    graph = create_refine_graph(Roles.sim(seed=4, profile={"critic": {"malformed_rate": 1.0}}))
+    state = await graph.ainvoke(items(4, 1)[0], CONFIG)
+    # the simulated critic mostly complies when asked again after an unusable reply
+    assert state["stop_reason"] != "critic_unscored"
 
 
 class Failing:

@@ -8,6 +8,7 @@ with ``[REDACTED]``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -30,23 +31,35 @@ def register_secret(value: str | None) -> None:
         _registered.add(value)
 
 
+_names_cache: dict[tuple[str, ...], list[str]] = {}
+
+
 def secret_env_names() -> list[str]:
     """Names (never values) of environment variables that look like credentials."""
-    return sorted(name for name in os.environ if _NAME_RE.search(name))
+    names = tuple(os.environ)
+    found = _names_cache.get(names)
+    if found is None:  # the environment's names changed: scan them again
+        _names_cache.clear()
+        found = _names_cache[names] = sorted(n for n in names if _NAME_RE.search(n))
+    return list(found)
+
+
+def _forms(secret: str) -> set[str]:
+    """The secret as written, and as it appears inside a JSON string."""
+    return {secret, json.dumps(secret)[1:-1]}
 
 
 def _known() -> list[str]:
-    found = set(_registered)
-    for name in secret_env_names():
-        value = os.environ.get(name, "")
+    found: set[str] = set()
+    for value in (*_registered, *(os.environ.get(n, "") for n in secret_env_names())):
         if len(value) >= _MIN_LEN:
-            found.add(value)
+            found |= _forms(value)
     # Longest first, so a key that contains another is replaced whole.
     return sorted(found, key=len, reverse=True)
 
 
 def redact(text: str) -> str:
-    """Return ``text`` with every known secret and key-shaped token replaced."""
+    """Return ``text`` with every known secret (also JSON-escaped) and key-shaped token replaced."""
     for secret in _known():
         if secret in text:
             text = text.replace(secret, REDACTED)

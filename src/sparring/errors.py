@@ -2,7 +2,12 @@
 
 SparringError
 ├── ConfigError            bad arguments, unknown role, bad config file
+│   ├── MissingGoldError          an item lacks the gold answer its graph needs
+│   └── LogprobsUnavailableError  self-certainty on a backend without log probabilities
 ├── PromptError            missing template, missing or unexpected variable
+├── UnscoredVerdictError   a value was asked of an unscored verdict
+├── StoreError             the run store cannot be opened or used
+│   └── StoreVersionError      written by a newer sparring
 └── ModelCallError         a model call failed for good (after retries); names model and cause
     ├── ModelAuthError         401/403: a key is missing or wrong (never retried)
     ├── ModelBadRequestError   400/404/422: the request itself is wrong (never retried)
@@ -19,6 +24,8 @@ from typing import Literal
 __all__ = [
     "ConfigError",
     "ErrorKind",
+    "LogprobsUnavailableError",
+    "MissingGoldError",
     "ModelAuthError",
     "ModelBadRequestError",
     "ModelCallError",
@@ -28,6 +35,9 @@ __all__ = [
     "ModelTimeoutError",
     "PromptError",
     "SparringError",
+    "StoreError",
+    "StoreVersionError",
+    "UnscoredVerdictError",
 ]
 
 ErrorKind = Literal[
@@ -43,8 +53,31 @@ class ConfigError(SparringError, ValueError):
     """A configuration value, argument or file is invalid."""
 
 
+class MissingGoldError(ConfigError):
+    """An item has no gold ``answer`` but the graph (or the chosen option) needs one.
+
+    Raised before any model call, so the runner records the item as failed without cost.
+    """
+
+
+class LogprobsUnavailableError(ConfigError):
+    """The actor's backend returned no token log probabilities (self-certainty needs them)."""
+
+
 class PromptError(SparringError, ValueError):
     """A prompt template is missing or was rendered with wrong variables."""
+
+
+class UnscoredVerdictError(SparringError, ValueError):
+    """A value was required from a verdict that is unscored."""
+
+
+class StoreError(SparringError):
+    """The run store cannot be opened or used."""
+
+
+class StoreVersionError(StoreError):
+    """The store was written by a newer sparring with a schema this version cannot read."""
 
 
 class ModelCallError(SparringError):

@@ -29,7 +29,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from sparring.errors import SparringError
+from sparring.errors import UnscoredVerdictError
 
 __all__ = [
     "Choice",
@@ -61,10 +61,6 @@ UnscoredReason = Literal[
     "conflicting_verdicts",
 ]
 """Why a verdict carries no value."""
-
-
-class UnscoredVerdictError(SparringError, ValueError):
-    """A value was required from a verdict that is unscored."""
 
 
 def _scored_problem(v: Verdict) -> str | None:

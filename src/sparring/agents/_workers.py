@@ -11,7 +11,7 @@ from sparring.agents._ask import ask_verdicts
 from sparring.agents._parse_step import parse_step_verdict
 from sparring.agents._verdict import Verdict
 from sparring.errors import ModelCallError
-from sparring.models import CompletionSet, ModelLike, Roles
+from sparring.models import ChatMessage, CompletionSet, ModelLike, Roles
 from sparring.prompts import Untrusted, load_prompt
 
 __all__ = [
@@ -200,7 +200,29 @@ class Critic:
                 raw="",
                 reason=f"backend_error: {err.kind}",
             )
-        return parse_step_critique(result.text)
+        first = parse_step_critique(result.text)
+        if first.status == "scored" or not self.repair:
+            return first
+        return await self._repair(messages, first)
+
+    async def _repair(self, messages: list[ChatMessage], first: StepCritique) -> StepCritique:
+        """Re-ask once, naming what was missing; keep the first reading if that fails too."""
+        problem = (first.reason or "parse_failure").split(": ", 1)[-1]
+        follow_up = load_prompt("common/repair").render(
+            problem=f"{problem}; expected a 'Correctness of the step: Correct|Wrong' line per "
+            "step and a last line 'Correctness of the final answer: Correct|Wrong'"
+        )
+        retry: list[ChatMessage] = [
+            *messages,
+            {"role": "assistant", "content": first.raw},
+            *follow_up,
+        ]
+        try:
+            result = await self.roles.complete(self.role, retry, model=self.model, temperature=0.0)
+        except ModelCallError:
+            return first
+        second = parse_step_critique(result.text)
+        return second if second.status == "scored" else first
 
     async def judge_step(
         self, question: str, prefix: list[str], step: str, *, n: int = 1, **sampling: Any

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypedDict, TypeVar
 
-from sparring.errors import ConfigError
+from sparring.errors import ConfigError, LogprobsUnavailableError, MissingGoldError
 from sparring.graphs._nodes import add_traced as add_node
 from sparring.models import CompletionSet, Roles
 from sparring.verify import extract_answer, is_equiv
@@ -37,17 +37,6 @@ __all__ = [
 
 S = TypeVar("S")
 U = TypeVar("U")
-
-
-class MissingGoldError(ConfigError):
-    """An item has no gold ``answer`` but the graph (or the chosen option) needs one.
-
-    Raised before any model call, so the runner records the item as failed without cost.
-    """
-
-
-class LogprobsUnavailableError(ConfigError):
-    """The actor's backend returned no token log probabilities (self-certainty needs them)."""
 
 
 class Sample(TypedDict):
@@ -231,5 +220,3 @@ def pass_at_ks(n: int, c: int) -> dict[str, float]:
 def model_names(roles: Roles, *role_names: str) -> dict[str, str]:
     """Role name to the model string it resolves to (for record provenance)."""
     return {role: roles.resolve(role).name for role in role_names}
-
-

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, NamedTuple, cast, get_args
 
 from sparring._secrets import redact
-from sparring.errors import SparringError
+from sparring.errors import StoreError, StoreVersionError
 from sparring.memory._store import (
     RECORD_KINDS,
     InputError,
@@ -112,14 +112,6 @@ _MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_SCHEMA_V1,)
 
 _KINDS_SQL: Final = ", ".join(f"'{k}'" for k in RECORD_KINDS)
 _ITEM_COLS: Final = "idx, item_id, input, status, attempts, error, unscored"
-
-
-class StoreError(SparringError):
-    """The run store cannot be opened or used."""
-
-
-class StoreVersionError(StoreError):
-    """The store was written by a newer sparring with a schema this version cannot read."""
 
 
 def _dumps(obj: Any) -> str:
