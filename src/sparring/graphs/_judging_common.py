@@ -26,6 +26,7 @@ from sparring.agents import (
 )
 from sparring.errors import ConfigError
 from sparring.graphs._nodes import add_traced
+from sparring.graphs._options import check_choice
 from sparring.models import ChatMessage, Roles
 from sparring.records import RecordRefused, make_pair
 
@@ -35,8 +36,6 @@ __all__ = [
     "add_traced",
     "answer_format_for",
     "check_choice",
-    "check_float",
-    "check_int",
     "flatten_messages",
     "judgment_state",
     "judgment_update",
@@ -49,7 +48,6 @@ __all__ = [
 
 
 """The answer format for items without a gold answer (open instructions)."""
-
 
 
 class JudgmentState(TypedDict):
@@ -152,30 +150,6 @@ def outcome_pair(
 def flatten_messages(messages: Sequence[ChatMessage]) -> str:
     """A rendered prompt as one string (message contents, blank-line separated)."""
     return "\n\n".join(m["content"] for m in messages)
-
-
-def check_int(name: str, value: int, lo: int, hi: int | None = None) -> int:
-    """``value`` if it is an int in ``[lo, hi]``; otherwise ``ConfigError`` naming ``name``."""
-    top = "" if hi is None else f" and {hi}"
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{name} must be an integer between {lo}{top}, got {value!r}")
-    if value < lo or (hi is not None and value > hi):
-        raise ConfigError(f"{name} must be between {lo}{top}, got {value}")
-    return value
-
-
-def check_float(name: str, value: float, lo: float, hi: float) -> float:
-    """``value`` if it is a number in ``[lo, hi]``; otherwise ``ConfigError``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
-        raise ConfigError(f"{name} must be a number between {lo:g} and {hi:g}, got {value!r}")
-    return float(value)
-
-
-def check_choice(name: str, value: str, allowed: Sequence[str]) -> str:
-    """``value`` if it is one of ``allowed``; otherwise ``ConfigError``."""
-    if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
-    return value
 
 
 def require_text(state: Mapping[str, Any], key: str, technique: str) -> str:

@@ -8,11 +8,12 @@ that machinery plus the typed errors the reasoning graphs raise.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, TypeVar
 
-from sparring.errors import ConfigError, LogprobsUnavailableError, MissingGoldError
+from sparring.errors import LogprobsUnavailableError, MissingGoldError
 from sparring.graphs._nodes import add_traced as add_node
+from sparring.graphs._options import check_choice, check_range
 from sparring.models import CompletionSet, Roles
 from sparring.verify import extract_answer, is_equiv
 
@@ -71,28 +72,6 @@ class VoteBucket(TypedDict):
     indices: list[int]
     weight: float
     correct: bool | None
-
-
-def check_range(name: str, value: float, low: float, high: float | None = None) -> None:
-    """Raise ``ConfigError`` unless ``low <= value <= high``.
-
-    Args:
-        name: The option's name, for the message.
-        value: Its value.
-        low: The smallest allowed value.
-        high: The largest allowed value (no upper bound when None).
-    """
-    too_high = high is not None and value > high
-    if value < low or too_high or (isinstance(value, float) and math.isnan(value)):
-        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ConfigError(f"{name} must be {allowed}, got {value!r}")
-
-
-def check_choice(name: str, value: str, allowed: Iterable[str]) -> None:
-    """Raise ``ConfigError`` unless ``value`` is one of ``allowed``."""
-    options = list(allowed)
-    if value not in options:
-        raise ConfigError(f"{name} must be one of {options}, got {value!r}")
 
 
 def grade(answer: str | None, gold: str | None) -> bool | None:

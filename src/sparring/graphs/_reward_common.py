@@ -9,7 +9,6 @@ length-control tier rule (``rho = 0`` is plain best versus worst).
 
 from __future__ import annotations
 
-import math
 import operator
 import statistics
 from collections.abc import Awaitable, Callable
@@ -22,6 +21,7 @@ from langgraph.types import Send
 from sparring.agents import Actor, Judge, Verdict, verdict_counts
 from sparring.errors import ConfigError, ModelCallError
 from sparring.graphs._nodes import add_traced
+from sparring.graphs._options import check_range
 from sparring.graphs._reward_length import length_controlled_pair
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import Roles
@@ -40,8 +40,6 @@ __all__ = [
     "RewardState",
     "add_reward_steps",
     "add_traced",
-    "check_int",
-    "check_number",
     "summarise",
 ]
 
@@ -110,25 +108,6 @@ class RewardState(ItemInput, RecordsState, total=False):
     scores: list[ResponseScore]
 
 
-def check_int(name: str, value: object, low: int) -> None:
-    """Raise ``ConfigError`` unless ``value`` is an int >= ``low``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
-
-
-def check_number(
-    name: str, value: object, low: float, high: float, *, open_low: bool = False
-) -> None:
-    """Raise ``ConfigError`` unless ``value`` is a finite number in the range."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        assert isinstance(value, int | float)
-        ok = (low < value if open_low else low <= value) and value <= high
-    if not ok:
-        bracket = "(" if open_low else "["
-        raise ConfigError(f"{name} must be a number in {bracket}{low}, {high}], got {value!r}")
-
-
 @dataclass(frozen=True)
 class RewardOptions:
     """The options both rewarding factories share (see their docstrings)."""
@@ -147,21 +126,21 @@ class RewardOptions:
 
     def validate(self, *, min_judgments: int = 1) -> None:
         """Raise ``ConfigError`` naming the first option out of range."""
-        check_int("n_responses", self.n_responses, 2)
-        check_int("n_judgments", self.n_judgments, min_judgments)
-        check_number("temperature", self.temperature, 0.0, 2.0)
+        check_range("n_responses", self.n_responses, 2, integer=True)
+        check_range("n_judgments", self.n_judgments, min_judgments, integer=True)
+        check_range("temperature", self.temperature, 0.0, 2.0)
         if self.top_p is not None:
-            check_number("top_p", self.top_p, 0.0, 1.0, open_low=True)
-        check_number("judge_temperature", self.judge_temperature, 0.0, 2.0)
-        check_number("rho", self.rho, 0.0, 1.0)
+            check_range("top_p", self.top_p, 0.0, 1.0, open_low=True)
+        check_range("judge_temperature", self.judge_temperature, 0.0, 2.0)
+        check_range("rho", self.rho, 0.0, 1.0)
         if not isinstance(self.dedupe, bool):
             raise ConfigError(f"dedupe must be True or False, got {self.dedupe!r}")
         if self.max_chosen_chars is not None:
-            check_int("max_chosen_chars", self.max_chosen_chars, 1)
+            check_range("max_chosen_chars", self.max_chosen_chars, 1, integer=True)
         if not isinstance(self.answer_format, str):
             raise ConfigError(f"answer_format must be a string, got {self.answer_format!r}")
         if self.seed is not None:
-            check_int("seed", self.seed, 0)
+            check_range("seed", self.seed, 0, integer=True)
 
 
 def _dedupe(texts: list[str]) -> tuple[list[str], int]:

@@ -58,14 +58,13 @@ from sparring.graphs._judging_bsm import (
 from sparring.graphs._judging_common import (
     JudgmentState,
     add_traced,
-    check_choice,
-    check_int,
     judgment_state,
     outcome_pair,
     provenance,
     require_text,
     swap_update,
 )
+from sparring.graphs._options import check_choice, check_range
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import Roles
 from sparring.prompts import Untrusted, load_prompt
@@ -346,7 +345,7 @@ def create_branch_solve_merge_graph(
         ConfigError: An option is out of range.
     """
     options: dict[str, Any] = {
-        "max_criteria": check_int("max_criteria", max_criteria, 1, 10),
+        "max_criteria": check_range("max_criteria", max_criteria, 1, 10, integer=True),
         "merge": check_choice("merge", merge, ("model", "sum")),
         "both_orders": bool(both_orders),
     }

@@ -52,13 +52,12 @@ from sparring.graphs._judging_common import (
     JudgmentState,
     add_traced,
     answer_format_for,
-    check_float,
-    check_int,
     flatten_messages,
     judgment_state,
     judgment_update,
     provenance,
 )
+from sparring.graphs._options import check_range
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import ChatMessage, Roles
 from sparring.prompts import Untrusted, load_prompt
@@ -363,9 +362,11 @@ def create_eval_planner_graph(
         ConfigError: An option is out of range.
     """
     options = {
-        "n_samples": check_int("n_samples", n_samples, 1, 64),
-        "temperature": check_float("temperature", temperature, 0.0, 2.0),
-        "max_pairs_per_order": check_int("max_pairs_per_order", max_pairs_per_order, 0, 1024),
+        "n_samples": check_range("n_samples", n_samples, 1, 64, integer=True),
+        "temperature": check_range("temperature", temperature, 0.0, 2.0),
+        "max_pairs_per_order": check_range(
+            "max_pairs_per_order", max_pairs_per_order, 0, 1024, integer=True
+        ),
         "answer_format": answer_format,
         "prompt": prompt,
         "contrast_prompt": contrast_prompt,

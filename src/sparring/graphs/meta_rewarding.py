@@ -32,6 +32,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 
 from sparring.errors import ConfigError
+from sparring.graphs._options import check_range
 from sparring.graphs._reward_common import (
     ANSWER_FORMAT,
     JUDGE,
@@ -44,7 +45,6 @@ from sparring.graphs._reward_common import (
     RewardOptions,
     add_reward_steps,
     add_traced,
-    check_int,
 )
 from sparring.graphs._reward_length import length_controlled_pair
 from sparring.graphs._reward_meta import (
@@ -156,7 +156,7 @@ def create_meta_rewarding_graph(
     if not isinstance(judge_pairs, bool):
         raise ConfigError(f"judge_pairs must be True or False, got {judge_pairs!r}")
     if max_judgment_chars is not None:
-        check_int("max_judgment_chars", max_judgment_chars, 1)
+        check_range("max_judgment_chars", max_judgment_chars, 1, integer=True)
     base = RewardNodes(roles, options, min_judged=1)
     meta = MetaNodes(base, judge_pairs=judge_pairs, max_judgment_chars=max_judgment_chars)
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(MetaRewardingState)

@@ -39,6 +39,7 @@ from langgraph.store.base import BaseStore
 from sparring.agents import GSM8K_FORMAT, Actor, Critic, SneakyGenerator, Verdict, verdict_counts
 from sparring.errors import ConfigError
 from sparring.graphs._nodes import add_traced
+from sparring.graphs._options import check_range
 from sparring.graphs._spc_records import Position, game_records
 from sparring.graphs._spc_rules import GameOutcome, GameStatus, SpcScoreboard, outcome_of
 from sparring.graphs._spc_steps import game_rng, split_solution_steps
@@ -106,18 +107,13 @@ class _Options:
     seed: int
 
 
-def _check(name: str, value: float, low: float, high: float) -> None:
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
-
-
 def _validate(opts: _Options) -> None:
-    _check("rollouts", opts.rollouts, 1, 256)
-    _check("accept_original_min", opts.accept_original_min, 0.0, 1.0)
-    _check("accept_tampered_max", opts.accept_tampered_max, 0.0, 1.0)
-    _check("control_rate", opts.control_rate, 0.0, 1.0)
-    _check("critic_samples", opts.critic_samples, 1, 64)
-    _check("solve_samples", opts.solve_samples, 1, 64)
+    check_range("rollouts", opts.rollouts, 1, 256, integer=True)
+    check_range("accept_original_min", opts.accept_original_min, 0.0, 1.0)
+    check_range("accept_tampered_max", opts.accept_tampered_max, 0.0, 1.0)
+    check_range("control_rate", opts.control_rate, 0.0, 1.0)
+    check_range("critic_samples", opts.critic_samples, 1, 64, integer=True)
+    check_range("solve_samples", opts.solve_samples, 1, 64, integer=True)
     if opts.accept_tampered_max >= opts.accept_original_min:
         raise ConfigError(
             "accept_tampered_max must be below accept_original_min (a tampered step must "

@@ -44,9 +44,6 @@ from sparring.errors import ConfigError
 from sparring.graphs._judging_common import (
     add_traced,
     answer_format_for,
-    check_choice,
-    check_float,
-    check_int,
     flatten_messages,
     judgment_update,
     provenance,
@@ -60,6 +57,7 @@ from sparring.graphs._judging_tpo import (
     split_thought,
     zscores,
 )
+from sparring.graphs._options import check_choice, check_range
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import ChatMessage, Roles
 from sparring.prompts import load_prompt
@@ -339,12 +337,12 @@ def create_tpo_graph(
         raise ConfigError(f"separator must be one non-empty line, got {separator!r}")
     mode = check_choice("judge_mode", judge_mode, ("pointwise", "pairwise"))
     options: dict[str, Any] = {
-        "n_responses": check_int("n_responses", n_responses, 2, 64),
+        "n_responses": check_range("n_responses", n_responses, 2, 64, integer=True),
         "judge_mode": mode,
-        "n_judgments": check_int("n_judgments", n_judgments, 1, 16),
-        "length_penalty": check_float("length_penalty", length_penalty, 0.0, 1.0),
-        "temperature": check_float("temperature", temperature, 0.0, 2.0),
-        "top_p": check_float("top_p", top_p, 0.0, 1.0),
+        "n_judgments": check_range("n_judgments", n_judgments, 1, 16, integer=True),
+        "length_penalty": check_range("length_penalty", length_penalty, 0.0, 1.0),
+        "temperature": check_range("temperature", temperature, 0.0, 2.0),
+        "top_p": check_range("top_p", top_p, 0.0, 1.0),
         "separator": separator.strip(),
         "answer_format": answer_format,
     }
