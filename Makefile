@@ -3,6 +3,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
+PYTEST_ARGS ?= -q
 STAMP := $(VENV)/.installed
 
 .PHONY: help quickstart demo test lint bench clean
@@ -10,10 +11,10 @@ STAMP := $(VENV)/.installed
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): requirements/dev.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check --require-hashes --only-binary :all: -r requirements/dev.lock
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+# One install for the Makefile, README and CI: scripts/install.sh (hash-locked, --no-deps, then
+# `pip check` and the supply-chain check; the script says why).
+$(STAMP): requirements/dev.lock pyproject.toml scripts/install.sh
+	PYTHON=$(PYTHON) scripts/install.sh $(VENV)
 	touch $(STAMP)
 
 quickstart: $(STAMP)  ## install (hash-locked), run Meta-Rewarding on 20 simulated tasks, export DPO pairs
@@ -25,7 +26,7 @@ demo: $(STAMP)  ## install (hash-locked), then run every role once, graph-free, 
 	$(VENV)/bin/sparring demo
 
 test: $(STAMP)  ## install (hash-locked), then run the test suite (what CI runs)
-	$(PY) -m pytest -q
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff and mypy (strict)
 	$(VENV)/bin/ruff check src tests benchmarks
