@@ -44,13 +44,13 @@ def test_run_budget_stop_resume_view_export(tmp_path: Path) -> None:
         "-o",
         "rounds=2",
     )
-    assert code == 0
-    assert "stopped" in out and "sparring resume" in out
+    assert code == 4  # stopped on the budget
+    assert "stopped" in out and "sparring resume" in out and "exit 4" in out
     code, out = _cli("view", str(run_dir), "--json")
     summary = json.loads(out)
     assert summary["status"] == "stopped" and summary["items"]["done"] < 6
     code, out = _cli("resume", str(run_dir))  # same budget: it stops again at once
-    assert code == 0 and "stopped" in out
+    assert code == 4 and "stopped" in out
     code, out = _cli("resume", str(run_dir), "--max-calls", "1000")
     assert code == 0 and "finished" in out
     code, out = _cli("view", str(run_dir))

@@ -2,12 +2,15 @@
 
 SparringError
 ├── ConfigError            bad arguments, unknown role, bad config file
+│   ├── OptionError               a graph option is unknown or out of range (nothing written)
 │   ├── MissingGoldError          an item lacks the gold answer its graph needs
 │   └── LogprobsUnavailableError  self-certainty on a backend without log probabilities
+├── PreflightError         a role's model cannot be used (unknown, key missing, no answer)
 ├── PromptError            missing template, missing or unexpected variable
 ├── UnscoredVerdictError   a value was asked of an unscored verdict
 ├── StoreError             the run store cannot be opened or used
-│   └── StoreVersionError      written by a newer sparring
+│   ├── StoreVersionError      written by a newer sparring
+│   └── RunBusyError           another process holds the run directory's lock
 └── ModelCallError         a model call failed for good (after retries); names model and cause
     ├── ModelAuthError         401/403: a key is missing or wrong (never retried)
     ├── ModelBadRequestError   400/404/422: the request itself is wrong (never retried)
@@ -33,7 +36,10 @@ __all__ = [
     "ModelRateLimitError",
     "ModelServerError",
     "ModelTimeoutError",
+    "OptionError",
+    "PreflightError",
     "PromptError",
+    "RunBusyError",
     "SparringError",
     "StoreError",
     "StoreVersionError",
@@ -51,6 +57,22 @@ class SparringError(Exception):
 
 class ConfigError(SparringError, ValueError):
     """A configuration value, argument or file is invalid."""
+
+
+class OptionError(ConfigError):
+    """A graph option is unknown or has a bad value; raised before anything is written."""
+
+
+class PreflightError(SparringError):
+    """A role's model cannot be used: unknown model string, missing key, or no answer.
+
+    Attributes:
+        problems: One line per problem, naming the role, the model and what is wrong.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
 
 
 class MissingGoldError(ConfigError):
@@ -80,6 +102,18 @@ class StoreVersionError(StoreError):
     """The store was written by a newer sparring with a schema this version cannot read."""
 
 
+class RunBusyError(StoreError):
+    """Another live process is running this run directory.
+
+    Attributes:
+        pid: The other process's id, when its lock file names one.
+    """
+
+    def __init__(self, message: str, pid: int | None = None) -> None:
+        self.pid = pid
+        super().__init__(message)
+
+
 class ModelCallError(SparringError):
     """A model call failed for good.
 
@@ -90,6 +124,8 @@ class ModelCallError(SparringError):
         attempts: How many attempts were made.
         status_code: The HTTP-like status of the last failure, if any.
         cause: A one-line, redacted description of the last failure.
+        fatal: Every later call to this model would fail the same way (a missing or rejected
+            key, an unknown model or provider): a run stops instead of failing each item.
     """
 
     def __init__(
@@ -101,8 +137,10 @@ class ModelCallError(SparringError):
         attempts: int = 1,
         role: str | None = None,
         status_code: int | None = None,
+        fatal: bool = False,
     ) -> None:
         self.model = model
+        self.fatal = fatal
         self.role = role
         self.kind: ErrorKind = kind
         self.attempts = attempts
@@ -158,9 +196,16 @@ def model_error(
     attempts: int = 1,
     role: str | None = None,
     status_code: int | None = None,
+    fatal: bool = False,
 ) -> ModelCallError:
     """Build the ModelCallError subclass that matches ``kind``."""
     cls = _BY_KIND[kind]
     return cls(
-        model=model, kind=kind, cause=cause, attempts=attempts, role=role, status_code=status_code
+        model=model,
+        kind=kind,
+        cause=cause,
+        attempts=attempts,
+        role=role,
+        status_code=status_code,
+        fatal=fatal,
     )

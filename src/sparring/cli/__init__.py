@@ -61,6 +61,20 @@ class _LazyGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # One line and an exit code for every failure; tracebacks go to errors.log.
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            raise SystemExit(130) from None
+        except Exception as err:
+            from sparring.cli._errors import as_click_error
+
+            raise as_click_error(err) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
@@ -87,6 +101,10 @@ def cli() -> None:
 
     With no model named, every role runs on the built-in offline SIMULATOR: a seeded world
     with known answers and simulated roles of tunable skill, not a language model.
+
+    Exit codes: 0 done; 1 error; 2 bad usage or option; 3 some items failed; 4 stopped on the
+    budget; 5 a model cannot be used (preflight, key, unknown model); 6 nothing to export;
+    130 interrupted. A run that exits 3, 4, 5 or 130 continues with 'sparring resume RUN_DIR'.
     """
 
 

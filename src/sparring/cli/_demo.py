@@ -60,7 +60,7 @@ def _items_table(report: DemoReport) -> Table:
         padding=(0, 1),
     )
     for name, _ in _COLUMNS:
-        table.add_column(name, no_wrap=True, min_width=len(name))
+        table.add_column(name, overflow="fold", min_width=len(name))
     for i, item in enumerate(report.items):
         if item.error:
             table.add_row(str(i), item.kind, "", f"[red]{item.error[:70]}[/]", *[""] * 6)
@@ -84,7 +84,7 @@ def _items_table(report: DemoReport) -> Table:
 def _usage_table(usage: UsageTotals) -> Table:
     table = Table(title="Usage per role", box=box.SIMPLE_HEAD)
     for column in ("role", "calls", "samples", "retries", "tokens in", "tokens out", "cost"):
-        table.add_column(column, justify="left" if column == "role" else "right")
+        table.add_column(column, justify="left" if column == "role" else "right", overflow="fold")
     for role, row in sorted(usage.by_role.items()):
         table.add_row(
             role,

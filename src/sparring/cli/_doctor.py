@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata as md
-import os
 import platform
 import time
 from typing import Any
@@ -17,11 +16,11 @@ from sparring.cli._console import console, simulator_banner
 from sparring.cli._roles import role_options, roles_from_options
 from sparring.errors import ModelCallError
 from sparring.models import ROLE_NAMES, Gateway, Model, RetryPolicy
+from sparring.models._keys import key_status
 
 __all__ = ["doctor"]
 
 _BAD_LITELLM = {"1.82.7", "1.82.8"}  # malicious releases (March 2026)
-_NO_KEY_PROVIDERS = {"sim", "hosted_vllm", "ollama", "ollama_chat", "langchain", "lm_studio"}
 
 
 def _version(dist: str) -> str:
@@ -33,23 +32,16 @@ def _version(dist: str) -> str:
 
 def _key_status(model: Model) -> tuple[str, bool]:
     """The env vars the model needs and whether they are set (never their values), and OK."""
-    if model.api_key is not None:
+    status = key_status(model)
+    if status.source == "code":
         return "[green]given in code[/]", True
-    if model.api_key_env:
-        ok = bool(os.environ.get(model.api_key_env))
-        return f"{model.api_key_env} {'[green]set[/]' if ok else '[red]missing[/]'}", ok
-    if model.provider in _NO_KEY_PROVIDERS:
-        return "[dim]none[/]", True
-    from sparring.models._litellm import litellm_module
-
-    try:
-        env = litellm_module().validate_environment(model=model.name, api_base=model.api_base)
-    except Exception:
+    if status.source == "unknown":
         return "[yellow]unknown provider[/]", True
-    missing = env.get("missing_keys") or []
-    if missing:
-        return ", ".join(f"{name} [red]missing[/]" for name in missing), False
-    return ("[green]set[/]" if env.get("keys_in_environment") else "[dim]none[/]"), True
+    if status.missing:
+        return ", ".join(f"{name} [red]missing[/]" for name in status.missing), False
+    if status.names:
+        return ", ".join(f"{name} [green]set[/]" for name in status.names), True
+    return ("[green]set[/]" if status.source == "env" else "[dim]none[/]"), True
 
 
 async def _probe(model: Model, gateway: Gateway) -> str:
@@ -102,7 +94,7 @@ def doctor(no_request: bool, **options: Any) -> None:
     probes = {} if no_request else asyncio.run(_probe_all(models, skip))
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1))
     for column in ("role", "model", "key", "request"):
-        table.add_column(column, no_wrap=column != "request")
+        table.add_column(column, overflow="fold")
     for role, (model, source) in sources.items():
         table.add_row(
             role,

@@ -1,19 +1,28 @@
-"""Execute a run with live progress, then print its summary (shared by ``run`` and ``resume``)."""
+"""Execute a run with live progress, then print its summary (shared by ``run`` and ``resume``).
+
+Before the first item the preflight checks every role's model; Ctrl-C and SIGTERM stop the
+run cleanly (resumable); the return value is the process exit code, explained in one line.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sparring.cli._console import console, err_console
+from sparring.cli._exit import ExitCode, run_exit
 from sparring.cli._summary_view import render_summary
+from sparring.graphs import REGISTRY
 from sparring.memory._store import ItemRow
 from sparring.models import Roles
-from sparring.run import Run
-from sparring.trace import Event, ModelCallEvent, RetryEvent
+from sparring.run import Run, preflight
+from sparring.run._config import roles_from_config
+from sparring.trace import Event, ModelCallEvent, NoticeEvent, RetryEvent
 
 __all__ = ["LiveCounts", "execute_run"]
 
@@ -33,6 +42,8 @@ class LiveCounts:
         elif isinstance(event, RetryEvent):
             self.retries += 1
             self.rate_limited += event.error.kind == "rate_limit"
+        elif isinstance(event, NoticeEvent):
+            err_console.print(f"[yellow]note[/]: {event.message}")
 
     def line(self) -> str:
         """A short status line."""
@@ -42,10 +53,35 @@ class LiveCounts:
         )
 
 
-async def execute_run(handle: Run, *, roles: Roles | None = None, show_output: bool = False) -> str:
-    """Run the pending items with a progress bar; print the summary; return the status."""
+async def execute_run(
+    handle: Run, *, roles: Roles | None = None, show_output: bool = False, check: bool = True
+) -> ExitCode:
+    """Preflight, run the pending items with a progress bar, print the summary.
+
+    Returns:
+        The exit code for the run's outcome (the line explaining it is printed).
+
+    Raises:
+        PreflightError: A role's model cannot be used (nothing was run).
+        RunBusyError: Another process is running this directory.
+    """
+    roles = roles or roles_from_config(handle.config)
+    with handle.lock:
+        if check:
+            await preflight(roles, REGISTRY[handle.config.graph].roles)
+        await _execute(handle, roles)
+    summary = handle.summary()
+    render_summary(summary)
+    if show_output:
+        _print_outputs(handle)
+    code, why = run_exit(summary, str(handle.dir))
+    style = "green" if code == ExitCode.OK else "yellow"
+    console.print(f"[{style}]exit {int(code)}[/]: {why}", soft_wrap=True)  # commands stay whole
+    return code
+
+
+async def _execute(handle: Run, roles: Roles) -> None:
     counts = handle.store.counts()
-    total = sum(counts.values())
     live = LiveCounts()
     columns = (
         TextColumn("{task.description}"),
@@ -57,7 +93,7 @@ async def execute_run(handle: Run, *, roles: Roles | None = None, show_output: b
     with Progress(*columns, console=err_console, transient=True) as progress:
         bar = progress.add_task(
             "items",
-            total=total,
+            total=sum(counts.values()),
             completed=counts.get("done", 0) + counts.get("failed", 0),
             stats="",
         )
@@ -65,17 +101,27 @@ async def execute_run(handle: Run, *, roles: Roles | None = None, show_output: b
         def on_item(row: ItemRow, status: str) -> None:
             progress.update(bar, advance=1, stats=live.line())
 
-        try:
-            status = await handle.execute(roles=roles, sinks=(live,), on_item=on_item)
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            handle.store.set_status("stopped", "interrupted")
-            status = "stopped"
-    render_summary(handle.summary())
-    if show_output:
-        _print_outputs(handle)
-    if status == "stopped":
-        console.print(f"resume with: [bold]sparring resume {handle.dir}[/]")
-    return status
+        task = asyncio.ensure_future(handle.execute(roles=roles, sinks=(live,), on_item=on_item))
+        with _stop_on(signal.SIGTERM, task):
+            try:
+                await task
+            except (KeyboardInterrupt, asyncio.CancelledError):
+                handle.store.set_status("stopped", "interrupted")
+
+
+@contextlib.contextmanager
+def _stop_on(signum: int, task: asyncio.Future[Any]) -> Any:
+    """Cancel ``task`` on ``signum`` (a scheduler's SIGTERM), so the run stops resumable."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signum, task.cancel)
+    except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signum)
 
 
 def _print_outputs(handle: Run) -> None:

@@ -7,15 +7,16 @@ from typing import cast
 
 import click
 
-from sparring.cli._console import console
+from sparring.cli._console import console, err_console
+from sparring.cli._exit import ExitCode
 from sparring.errors import ConfigError
-from sparring.export import FORMATS, Format
+from sparring.export import FORMATS, SOURCE, Format
 from sparring.run import Run
 
 __all__ = ["export"]
 
 
-@click.command()
+@click.command(epilog="Exit codes: 0 rows written; 1 error; 2 bad usage; 6 nothing to export.")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--format",
@@ -40,7 +41,7 @@ def export(run_dir: Path, fmt: str, out_dir: Path | None, meta: bool, conversati
     """Write RUN_DIR's records as a datasets-loadable folder (data/train.jsonl + README.md).
 
     Ties, unscored verdicts and identical pairs never reach an export; the count of each
-    refusal is printed.
+    refusal is printed. When no row survives, nothing is written and the exit code is 6.
     """
     try:
         handle = Run.open(run_dir)
@@ -53,6 +54,13 @@ def export(run_dir: Path, fmt: str, out_dir: Path | None, meta: bool, conversati
     except ConfigError as err:
         raise click.ClickException(str(err)) from None
     refused = ", ".join(f"{v} {k}" for k, v in sorted(report.refused.items())) or "none"
+    if not report.rows:
+        kind = SOURCE[cast(Format, fmt)]
+        err_console.print(
+            f"nothing to export as {fmt}: the run has no usable {kind} records "
+            f"(refused: {refused}); nothing was written"
+        )
+        raise SystemExit(int(ExitCode.NOTHING_EXPORTED))
     console.print(
         f"wrote {report.rows} rows to {report.path / 'data' / 'train.jsonl'} (refused: {refused})"
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
-
 import click
 from rich import box
 from rich.table import Table
@@ -13,17 +11,9 @@ from sparring.graphs import REGISTRY
 
 __all__ = ["graphs"]
 
-_SKIP = {"roles", "checkpointer", "store", "name"}
-
 
 def _options(name: str) -> str:
-    factory = REGISTRY[name].load()
-    params = inspect.signature(factory).parameters.values()
-    return ", ".join(
-        f"{p.name}={p.default!r}"
-        for p in params
-        if p.name not in _SKIP and p.default is not inspect.Parameter.empty
-    )
+    return ", ".join(f"{k}={v!r}" for k, v in REGISTRY[name].options().items())
 
 
 @click.command()
@@ -37,7 +27,7 @@ def graphs(with_options: bool) -> None:
     """List the technique graphs: name, family, roles and what each does."""
     table = Table(box=box.SIMPLE_HEAD)
     for column in ("graph", "family", "roles", "what it does"):
-        table.add_column(column, no_wrap=column != "what it does")
+        table.add_column(column, overflow="fold")
     for name in REGISTRY:
         spec = REGISTRY[name]
         what = spec.summary + (" (needs gold answers)" if spec.needs_answer else "")

@@ -9,17 +9,20 @@ from typing import Any
 import click
 
 from sparring.cli._console import console, err_console, simulator_banner
+from sparring.cli._errors import set_log_dir
 from sparring.cli._execute import execute_run
+from sparring.cli._exit import EXIT_CODES_HELP
 from sparring.cli._roles import role_options, roles_from_options
 from sparring.errors import ConfigError
 from sparring.graphs import REGISTRY
+from sparring.models import Roles
 from sparring.run import Budget, Run
 from sparring.run._config import roles_from_config
 
 __all__ = ["resume"]
 
 
-@click.command()
+@click.command(epilog=EXIT_CODES_HELP)
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--retry-errors", is_flag=True, help="Also re-run items that failed.")
 @click.option(
@@ -37,6 +40,11 @@ __all__ = ["resume"]
     type=click.IntRange(1),
     help="New call limit for the whole run (earlier sessions' calls count).",
 )
+@click.option(
+    "--no-preflight",
+    is_flag=True,
+    help="Skip the check of every role's model (provider, key, one tiny request per --api-base).",
+)
 @role_options
 def resume(
     run_dir: Path,
@@ -44,6 +52,7 @@ def resume(
     retry_unscored: bool,
     max_cost_usd: float | None,
     max_calls: int | None,
+    no_preflight: bool,
     **role_flags: Any,
 ) -> None:
     """Continue RUN_DIR where it stopped.
@@ -56,20 +65,30 @@ def resume(
         handle = Run.open(run_dir)
     except ConfigError as err:
         raise click.ClickException(str(err)) from None
-    if max_cost_usd is not None or max_calls is not None:
-        old = handle.config.budget
-        handle.set_budget(
-            Budget(
-                max_cost_usd=max_cost_usd or old.max_cost_usd, max_calls=max_calls or old.max_calls
+    set_log_dir(handle.dir)
+    with handle.lock:  # before changing anything: another process may be running it
+        if max_cost_usd is not None or max_calls is not None:
+            old = handle.config.budget
+            handle.set_budget(
+                Budget(
+                    max_cost_usd=max_cost_usd or old.max_cost_usd,
+                    max_calls=max_calls or old.max_calls,
+                )
             )
-        )
+        roles = _roles(handle, role_flags)
+        reset = handle.retry(errors=retry_errors, unscored=retry_unscored)
+        if reset:
+            console.print(f"re-running {reset} items")
+        code = asyncio.run(execute_run(handle, roles=roles, check=not no_preflight))
+    raise SystemExit(int(code))
+
+
+def _roles(handle: Run, role_flags: dict[str, Any]) -> Roles:
+    """The run's saved roles, or the ones the flags rebind for this session."""
     roles = roles_from_config(handle.config)
     rebound = {k: v for k, v in role_flags.items() if k.startswith("role_") and v}
     if rebound or role_flags.get("roles_file") or role_flags.get("default_model"):
         roles = roles_from_options({**role_flags, "seed": handle.config.seed})
     if banner := simulator_banner(roles, REGISTRY[handle.config.graph].roles):
         err_console.print(banner)
-    reset = handle.retry(errors=retry_errors, unscored=retry_unscored)
-    if reset:
-        console.print(f"re-running {reset} items")
-    asyncio.run(execute_run(handle, roles=roles))
+    return roles

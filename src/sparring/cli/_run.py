@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,13 @@ from typing import Any
 import click
 
 from sparring.cli._console import console, err_console, simulator_banner
+from sparring.cli._errors import set_log_dir
 from sparring.cli._execute import execute_run
+from sparring.cli._exit import EXIT_CODES_HELP
 from sparring.cli._roles import role_options, roles_from_options
-from sparring.errors import ConfigError
+from sparring.errors import ConfigError, OptionError
 from sparring.graphs import REGISTRY
-from sparring.run import Budget, FieldMap, InputProblem, Run
+from sparring.run import Budget, FieldMap, InputProblem, Run, preflight
 
 __all__ = ["parse_options", "run"]
 
@@ -48,7 +51,7 @@ def _default_dir(graph: str) -> Path:
     return Path("runs") / f"{graph}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-@click.command()
+@click.command(epilog=EXIT_CODES_HELP)
 @click.argument("graph", metavar="GRAPH")
 @click.option(
     "--data",
@@ -104,6 +107,11 @@ def _default_dir(graph: str) -> Path:
 @click.option("--max-calls", type=click.IntRange(1), help="Stop cleanly after this many calls.")
 @click.option("--strict", is_flag=True, help="Stop at the first malformed input line.")
 @click.option("--no-cache", is_flag=True, help="Do not use the run's response cache.")
+@click.option(
+    "--no-preflight",
+    is_flag=True,
+    help="Skip the check of every role's model (provider, key, one tiny request per --api-base).",
+)
 @role_options
 def run(
     graph: str,
@@ -124,6 +132,7 @@ def run(
     max_calls: int | None,
     strict: bool,
     no_cache: bool,
+    no_preflight: bool,
     **role_flags: Any,
 ) -> None:
     """Run GRAPH over a data set (--data), one prompt (--prompt) or simulated tasks (--sim-tasks).
@@ -139,14 +148,24 @@ def run(
             param_hint="GRAPH",
         )
     roles = roles_from_options(role_flags)
-    if banner := simulator_banner(roles, REGISTRY[graph].roles):
+    spec = REGISTRY[graph]
+    if banner := simulator_banner(roles, spec.roles):
         err_console.print(banner)
+    graph_options = parse_options(options)
+    try:
+        spec.check_options(roles, graph_options)  # before anything is written
+    except OptionError as err:
+        raise click.UsageError(str(err)) from None
+    if not no_preflight:
+        asyncio.run(preflight(roles, spec.roles))
+    run_dir = out_dir or _default_dir(graph)
+    existed = run_dir.exists()
     try:
         handle = Run.create(
-            out_dir or _default_dir(graph),
+            run_dir,
             graph=graph,
             roles=roles,
-            options=parse_options(options),
+            options=graph_options,
             seed=int(role_flags.get("seed") or 0),
             concurrency=concurrency,
             cache=not no_cache,
@@ -154,6 +173,7 @@ def run(
         )
     except ConfigError as err:
         raise click.ClickException(str(err)) from None
+    set_log_dir(handle.dir)
     if prompt_text is not None:
         handle.add_prompt(prompt_text, answer=answer)
     elif sim_tasks is not None:
@@ -170,7 +190,17 @@ def run(
         )
         _ingest(handle, data, field_map, strict=strict, limit=limit)
     console.print(f"run directory: [bold]{handle.dir}[/]")
-    asyncio.run(execute_run(handle, roles=roles, show_output=prompt_text is not None))
+    if not sum(handle.store.counts().values()):
+        handle.close()
+        if not existed:  # ours, and empty: leave no stub that would block the next try
+            shutil.rmtree(handle.dir, ignore_errors=True)
+        raise click.ClickException(
+            "nothing to run: no usable item was read (see the skipped lines above)"
+        )
+    code = asyncio.run(
+        execute_run(handle, roles=roles, show_output=prompt_text is not None, check=False)
+    )
+    raise SystemExit(int(code))
 
 
 def _ingest(handle: Run, data: Path, fields: FieldMap, *, strict: bool, limit: int | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -68,6 +69,16 @@ def _rate(name: str, help_text: str) -> Callable[[F], F]:
 )
 @_rate("rate-malformed", "Share of requests answered 200 with a body that is not JSON.")
 @_rate("rate-truncated", "Share of requests whose body (or stream) is cut short.")
+@click.option(
+    "--require-key-env",
+    metavar="VAR",
+    help="Answer 401 unless requests carry the key held in env var VAR (tests auth handling).",
+)
+@click.option(
+    "--max-n",
+    type=click.IntRange(1),
+    help="Return at most this many choices per request, as servers that ignore n do.",
+)
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback interface.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request.")
 def serve_sim(
@@ -83,6 +94,8 @@ def serve_sim(
     hang_s: float,
     rate_malformed: float,
     rate_truncated: float,
+    require_key_env: str | None,
+    max_n: int | None,
     allow_remote: bool,
     verbose: bool,
 ) -> None:
@@ -96,6 +109,9 @@ def serve_sim(
     from sparring.sim import FaultConfig, SimEngine, serve
 
     overrides = json.loads(profile.read_text(encoding="utf-8")) if profile else None
+    api_key = os.environ.get(require_key_env) if require_key_env else None
+    if require_key_env and not api_key:
+        raise click.BadParameter(f"{require_key_env} is not set", param_hint="--require-key-env")
     try:
         faults = FaultConfig(
             latency_s=latency,
@@ -129,4 +145,6 @@ def serve_sim(
         verbose=verbose,
         on_ready=ready,
         allow_remote=allow_remote,
+        api_key=api_key,
+        max_n=max_n,
     )

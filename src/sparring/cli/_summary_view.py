@@ -1,4 +1,8 @@
-"""Render a run's summary (shared by ``run``, ``resume`` and ``view``)."""
+"""Render a run's summary (shared by ``run``, ``resume`` and ``view``).
+
+Every column folds (wraps mid-word) instead of cutting with an ellipsis: on an 80-column
+terminal or log a long model name takes two lines but is never shortened.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,10 @@ def _roles_table(summary: RunSummary) -> Table:
         "unscored",
         "swap agree",
     ):
-        table.add_column(name, justify="left" if name == "role" else "right")
+        table.add_column(name, justify="left" if name == "role" else "right", overflow="fold")
+    # Role names are short: keep each whole on one line; the numbers give way.
+    table.columns[0].min_width = max((len(r) for r in summary.roles), default=4)
+    table.columns[0].no_wrap = True
     for role, row in sorted(summary.roles.items()):
         cost = "unknown" if row.unpriced_calls and not row.cost_usd else f"${row.cost_usd:.4f}"
         table.add_row(
@@ -46,7 +53,7 @@ def _roles_table(summary: RunSummary) -> Table:
 def _models_table(summary: RunSummary) -> Table:
     table = Table(title="Per model", box=box.SIMPLE_HEAD)
     for name in ("model", "calls", "retries", "failed", "cache hits"):
-        table.add_column(name, justify="left" if name == "model" else "right")
+        table.add_column(name, justify="left" if name == "model" else "right", overflow="fold")
     for model, row in sorted(summary.models.items()):
         table.add_row(model, str(row.calls), str(row.retries), str(row.failed), str(row.cache_hits))
     return table

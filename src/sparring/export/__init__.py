@@ -7,6 +7,7 @@ renamed, so a killed export never leaves a half-written file behind.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from sparring.errors import ConfigError
 from sparring.export._formats import FORMATS, SOURCE, Format, rows_for
 from sparring.memory._store import RecordKind, RunStore
 
-__all__ = ["FORMATS", "ExportReport", "Format", "export_run"]
+__all__ = ["FORMATS", "SOURCE", "ExportReport", "Format", "export_run"]
 
 _CARD = """---
 configs:
@@ -53,34 +54,42 @@ def export_run(
 ) -> ExportReport:
     """Write the run's records in ``fmt`` under ``out_dir``.
 
+    When no record survives (all refused, or none of this kind), nothing is written and the
+    report says ``rows=0``: an empty ``train.jsonl`` only fails later, in ``load_dataset``.
+
     Raises:
         ConfigError: ``fmt`` is not a known format.
     """
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out = Path(out_dir)
-    (out / "data").mkdir(parents=True, exist_ok=True)
     refused: Counter[str] = Counter()
     kind: RecordKind = SOURCE[fmt]  # type: ignore[assignment]
     target = out / "data" / "train.jsonl"
     tmp = target.with_suffix(".jsonl.tmp")
     rows = 0
-    with tmp.open("w", encoding="utf-8") as fh:
-        for row in rows_for(
-            fmt,
-            store.records(kind),
-            conversational=conversational,
-            meta=meta,
-            refuse=lambda why: refused.update([why]),
-        ):
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            rows += 1
-    tmp.replace(target)
-    config = store.load_config() or {}
+    source = rows_for(
+        fmt,
+        store.records(kind),
+        conversational=conversational,
+        meta=meta,
+        refuse=lambda why: refused.update([why]),
+    )
+    first = next(source, None)
     earlier = {
         k.split("/", 1)[1]: v for k, v in store.counters().items() if k.startswith("refused/")
     }
     total = Counter(earlier) + refused
+    if first is None:  # nothing to write: no empty file that `load_dataset` would choke on
+        return ExportReport(path=out, format=fmt, rows=0, refused=dict(total))
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    with tmp.open("w", encoding="utf-8") as fh:
+        for row in itertools.chain([first], source):
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            rows += 1
+    tmp.replace(target)
+    config = store.load_config() or {}
+    total = Counter(earlier) + refused  # the refusals met while writing count too
     card = _CARD.format(
         name=f"{run_name} ({fmt})",
         run=run_name,

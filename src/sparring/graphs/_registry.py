@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from sparring.errors import ConfigError, OptionError
+
 __all__ = ["REGISTRY", "GraphSpec", "Registry"]
+
+# Factory parameters that are wiring, not options a user sets with ``-o``.
+_WIRING = frozenset({"roles", "checkpointer", "store", "name"})
 
 Family = Literal["judging", "reasoning", "game"]
 
@@ -50,6 +56,37 @@ class GraphSpec:
         """Import the module and return the factory."""
         factory: Callable[..., Any] = getattr(importlib.import_module(self.module), self.factory)
         return factory
+
+    def options(self) -> dict[str, Any]:
+        """The factory's options and their defaults (imports the graph's module)."""
+        params = inspect.signature(self.load()).parameters.values()
+        return {
+            p.name: p.default
+            for p in params
+            if p.name not in _WIRING and p.default is not inspect.Parameter.empty
+        }
+
+    def check_options(self, roles: Any, options: Mapping[str, Any]) -> None:
+        """Build the graph once with ``options`` (no model is called), so a bad one fails early.
+
+        Raises:
+            OptionError: An option is unknown (the message lists the valid ones) or its value
+                is refused by the factory.
+        """
+        valid = self.options()
+        unknown = sorted(set(options) - set(valid))
+        if unknown:
+            names = ", ".join(map(repr, unknown))
+            raise OptionError(
+                f"{self.name}: unknown option{'s' if len(unknown) > 1 else ''} {names}; "
+                f"valid options: {', '.join(valid) or 'none'}"
+            )
+        try:
+            self.load()(roles, **options)
+        except ConfigError as err:
+            raise OptionError(f"{self.name}: {err}") from None
+        except (TypeError, ValueError) as err:
+            raise OptionError(f"{self.name}: bad option value: {err}") from None
 
 
 def _spec(name: str, summary: str, family: Family, roles: tuple[str, ...], **kw: Any) -> GraphSpec:

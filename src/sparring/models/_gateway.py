@@ -29,6 +29,7 @@ from sparring.trace import (
     Event,
     EventSink,
     ModelCallEvent,
+    NoticeEvent,
     NullSink,
     RetryEvent,
 )
@@ -91,6 +92,28 @@ class Gateway:
         self._limiters: dict[tuple[str, str | None], AdaptiveLimiter] = {}
         self._rng = random.Random(seed)
         self._backend_factory = backend_factory or backend_for
+        self._single_n: set[tuple[str, str | None]] = set()
+
+    def native_n(self, model: Model) -> bool:
+        """Whether to ask this model for ``n`` samples in one request."""
+        return model.uses_native_n and (model.name, model.api_base) not in self._single_n
+
+    def short_n(self, model: Model, asked: int, got: int) -> None:
+        """Remember a model that returned fewer choices than asked; say so once."""
+        key = (model.name, model.api_base)
+        if key in self._single_n:
+            return
+        self._single_n.add(key)
+        where = f" at {model.api_base}" if model.api_base else ""
+        self.emit(
+            NoticeEvent(
+                model=model.name,
+                message=(
+                    f"{model.name}{where} ignores n (asked for {asked} choices, got {got}): "
+                    "asking for one sample per request from now on"
+                ),
+            )
+        )
 
     def emit(self, event: Event) -> None:
         """Send an event to the sink; a failing sink never breaks a call."""
@@ -176,6 +199,7 @@ class Gateway:
                         attempts=outcome.attempts,
                         role=call.role,
                         status_code=failure.status_code,
+                        fatal=failure.fatal,
                     ) from exc
                 delay = self.retry.delay(attempt, failure, self._rng)
                 outcome.retries += 1
@@ -230,21 +254,38 @@ class _CallSpec:
 
     def requests(self) -> list[BackendRequest]:
         """One request for n samples, or n single requests (seeded ``seed + i``)."""
-        if self.n == 1 or self.model.uses_native_n:
+        if self.n == 1 or self.gateway.native_n(self.model):
             return [
                 BackendRequest(
                     self.messages, dict(self.params), self.n, self.sample_index, self.timeout_s
                 )
             ]
-        out = []
-        for i in range(self.n):
-            params = dict(self.params)
-            if params.get("seed") is not None:
-                params["seed"] = int(params["seed"]) + i
-            out.append(
-                BackendRequest(self.messages, params, 1, self.sample_index + i, self.timeout_s)
+        return [self._single(i) for i in range(self.n)]
+
+    def _single(self, i: int) -> BackendRequest:
+        """The request for sample ``i`` alone (its seed is ``seed + i``)."""
+        params = dict(self.params)
+        if params.get("seed") is not None:
+            params["seed"] = int(params["seed"]) + i
+        return BackendRequest(self.messages, params, 1, self.sample_index + i, self.timeout_s)
+
+    async def _fetch(self, outcome: _Outcome) -> list[Completion]:
+        """Every sample, topping up one by one when a server returned fewer than asked."""
+        gw = self.gateway
+        requests = self.requests()
+        results = await _gather_or_cancel(
+            [gw.attempt(self.model, r, self, outcome) for r in requests]
+        )
+        completions = [c for r in results for c in r.completions]
+        if len(completions) < self.n:
+            gw.short_n(self.model, self.n, len(completions))
+            have = {c.index - self.sample_index for c in completions}
+            missing = [self._single(i) for i in range(self.n) if i not in have]
+            more = await _gather_or_cancel(
+                [gw.attempt(self.model, r, self, outcome) for r in missing]
             )
-        return out
+            completions += [c for r in more for c in r.completions[:1]]
+        return sorted(completions, key=lambda c: c.index)
 
     async def run(self, key: str | None) -> CompletionSet:
         """Serve from the cache or the backend; record usage and emit the call event."""
@@ -254,13 +295,10 @@ class _CallSpec:
             return self._finish(completions, Usage(), None, _Outcome(), cache_hit=True)
         outcome = _Outcome()
         try:
-            results = await _gather_or_cancel(
-                [gw.attempt(self.model, r, self, outcome) for r in self.requests()]
-            )
+            completions = await self._fetch(outcome)
         except ModelCallError as err:
             self._fail(err, outcome)
             raise
-        completions = sorted((c for r in results for c in r.completions), key=lambda c: c.index)
         usage = outcome.spent
         cost = _price(self.model, usage, outcome.spent_cost)
         if key is not None and gw.cache is not None:
@@ -346,7 +384,9 @@ class _CallSpec:
             retries=outcome.retries,
             failed=True,
         )
-        info = CallErrorInfo(kind=err.kind, message=err.cause, status_code=err.status_code)
+        info = CallErrorInfo(
+            kind=err.kind, message=err.cause, status_code=err.status_code, fatal=err.fatal
+        )
         self.gateway.emit(
             self._event(
                 outcome,
@@ -404,7 +444,10 @@ def _timeout_failure(request: BackendRequest) -> Failure:
 
 def _info(failure: Failure) -> CallErrorInfo:
     return CallErrorInfo(
-        kind=failure.kind, message=failure.message, status_code=failure.status_code
+        kind=failure.kind,
+        message=failure.message,
+        status_code=failure.status_code,
+        fatal=failure.fatal,
     )
 
 

@@ -63,6 +63,20 @@ def _field(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name)
 
 
+# OpenAI-compatible servers (vLLM, serve-sim, llama.cpp...) usually want no key, but the openai
+# client refuses to send a request without one: send this non-secret word instead of making
+# the user invent a key. A server that does check keys answers 401, reported as an auth error.
+_PLACEHOLDER_KEY = "no-key"
+_PROVIDER_KEY_ENV = {"openai": "OPENAI_API_KEY", "hosted_vllm": "HOSTED_VLLM_API_KEY"}
+
+
+def _placeholder_key(model: Model) -> str | None:
+    env = _PROVIDER_KEY_ENV.get(model.provider)
+    if env is None or os.environ.get(env):
+        return None
+    return _PLACEHOLDER_KEY
+
+
 class LiteLLMBackend:
     """Calls ``litellm.acompletion`` with every hidden retry layer turned off."""
 
@@ -87,6 +101,8 @@ class LiteLLMBackend:
         key = model.api_key.get_secret_value() if model.api_key else None
         if key is None and model.api_key_env:
             key = os.environ.get(model.api_key_env)
+        if key is None and model.api_base:
+            key = _placeholder_key(model)
         if key is not None:
             kwargs["api_key"] = key
         if model.is_simulated:
@@ -98,10 +114,10 @@ class LiteLLMBackend:
         litellm = litellm_module()
         response = await litellm.acompletion(**self._kwargs(request))
         choices = list(response.choices)
-        if len(choices) < request.n:
-            raise ValueError(
-                f"malformed response: asked for {request.n} choices, got {len(choices)}"
-            )
+        if not choices:
+            raise ValueError("malformed response: no choices")
+        # Fewer choices than asked (a server that ignores ``n``) is not an error here: the
+        # gateway asks for the rest one by one.
         completions = []
         for offset, choice in enumerate(choices[: request.n]):
             content = getattr(choice.message, "content", None)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sparring._secrets import redact
 from sparring.errors import ErrorKind
 
-__all__ = ["Failure", "RetryPolicy", "classify"]
+__all__ = ["Failure", "RetryPolicy", "classify", "is_fatal"]
 
 _RETRYABLE: frozenset[ErrorKind] = frozenset(
     {"rate_limit", "timeout", "server", "connection", "malformed"}
@@ -27,6 +27,29 @@ _CONNECTION_HINTS = (
     "remoteprotocolerror",
     "server disconnected",
     "connection reset",
+    "cannot connect to host",
+    "connect call failed",
+    "name or service not known",
+    "nodename nor servname",
+)
+# A missing or rejected key, whatever status the SDK wraps it in (openai's client raises a
+# bare error that LiteLLM reports as 500).
+_AUTH_HINTS = (
+    "missing credentials",
+    "api_key client option must be set",
+    "incorrect api key",
+    "invalid api key",
+    "invalid x-api-key",
+    "no api key",
+    "api key not valid",
+)
+# Bad requests that no other item will get past either: the model or provider is wrong.
+_FATAL_REQUEST_HINTS = (
+    "llm provider not provided",
+    "model not found",
+    "does not exist",
+    "unknown model",
+    "no such model",
 )
 # Transport errors as raised by httpx (and re-raised bare by the openai SDK mid-stream).
 _CONNECTION_NAMES = frozenset({
@@ -61,6 +84,25 @@ class Failure:
     def retryable(self) -> bool:
         """Whether another attempt may succeed."""
         return self.kind in _RETRYABLE
+
+    @property
+    def fatal(self) -> bool:
+        """Whether every later call to this model will fail the same way (key, model name)."""
+        return is_fatal(self.kind, self.status_code, self.message)
+
+
+def is_fatal(kind: ErrorKind, status_code: int | None, message: str) -> bool:
+    """Whether a failure is the model's, not the item's: auth, unknown model or provider.
+
+    A run stops early on one of these (its remaining items stay pending), while a bad request
+    that only one item triggers (a prompt too long for the context) fails just that item.
+    """
+    if kind == "auth":
+        return True
+    if kind != "bad_request":
+        return False
+    low = message.lower()
+    return status_code == 404 or any(h in low for h in _FATAL_REQUEST_HINTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +191,9 @@ def classify(exc: BaseException) -> Failure:
     status = _status_of(exc)
     if isinstance(exc, asyncio.TimeoutError | TimeoutError) or name in _TIMEOUT_NAMES:
         kind: ErrorKind = "timeout"
-    elif name in ("AuthenticationError", "PermissionDeniedError"):
+    elif name in ("AuthenticationError", "PermissionDeniedError") or any(
+        h in low for h in _AUTH_HINTS
+    ):
         kind = "auth"
     elif name == "RateLimitError":
         kind = "rate_limit"

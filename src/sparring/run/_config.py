@@ -7,6 +7,8 @@ key given in code is never saved, so a resumed run reads keys from the environme
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
 from typing import Any
@@ -15,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sparring.models import Model, Roles
 
-__all__ = ["Budget", "RunConfig", "roles_from_config", "roles_to_config"]
+__all__ = ["Budget", "RunConfig", "nonce_key_for", "roles_from_config", "roles_to_config"]
 
 
 class Budget(BaseModel):
@@ -41,7 +43,8 @@ class RunConfig(BaseModel):
         concurrency: Items in flight at once.
         budget: Cost and call limits.
         cache: Whether the response cache is on (seeded and greedy calls only).
-        nonce_key: Secret key of prompt nonces, so resumed runs send identical prompts.
+        nonce_key: Key of prompt nonces (derived from the seed and graph by ``Run.create``),
+            so resumed and same-seed runs send identical prompts.
         created: Unix time of creation.
         version: sparring's version at creation.
     """
@@ -61,6 +64,17 @@ class RunConfig(BaseModel):
     nonce_key: str = Field(default_factory=lambda: secrets.token_hex(16), repr=False)
     created: float = Field(default_factory=time.time)
     version: str = ""
+
+
+def nonce_key_for(seed: int, graph: str) -> str:
+    """The prompt-nonce key of a run: a keyed hash of its graph and seed.
+
+    Same-seed runs then send byte-identical prompts (and give byte-identical exports), while
+    the nonces stay unguessable to the models whose text is fenced: a nonce is a keyed hash
+    of the whole prompt, and untrusted text is defused before fencing anyway.
+    """
+    message = f"{graph}|{seed}".encode()
+    return hmac.new(b"sparring run nonce key v1", message, hashlib.sha256).hexdigest()[:32]
 
 
 def _model_settings(model: Model) -> dict[str, Any]:

@@ -19,8 +19,15 @@ from sparring.export import ExportReport, Format, export_run
 from sparring.graphs import REGISTRY
 from sparring.memory._store import InputError, RunStore
 from sparring.models import Roles
-from sparring.run._config import Budget, RunConfig, roles_from_config, roles_to_config
+from sparring.run._config import (
+    Budget,
+    RunConfig,
+    nonce_key_for,
+    roles_from_config,
+    roles_to_config,
+)
 from sparring.run._data import FieldMap, InputItem, read_items
+from sparring.run._lock import RunLock
 from sparring.run._runner import ItemDone, Runner
 from sparring.run._summary import RunSummary, summarize
 from sparring.trace import EventSink
@@ -46,10 +53,19 @@ def _open_store(run_dir: Path) -> RunStore:
 
 
 class Run:
-    """A run directory and its store."""
+    """A run directory and its store.
+
+    Attributes:
+        dir: The run directory.
+        store: Its run store.
+        config: Its config.
+        lock: The directory's process lock; ``execute`` takes it, and a caller that changes
+            items before executing (a retry) takes it around both (it is reentrant).
+    """
 
     def __init__(self, run_dir: Path, store: RunStore, config: RunConfig) -> None:
         self.dir, self.store, self.config = run_dir, store, config
+        self.lock = RunLock(run_dir)
 
     @classmethod
     def create(
@@ -66,8 +82,11 @@ class Run:
     ) -> Run:
         """Start a new run directory (it must be new or empty).
 
+        Everything is checked before anything is written: a bad option leaves no folder.
+
         Raises:
             ConfigError: The graph is unknown or the directory already holds a run.
+            OptionError: A graph option is unknown or has a bad value.
         """
         from sparring import __version__
 
@@ -77,6 +96,7 @@ class Run:
         path = Path(run_dir)
         if (path / "run.sqlite").exists():
             raise ConfigError(f"{path} already holds a run: use 'sparring resume {path}'")
+        spec.check_options(roles, options or {})
         path.mkdir(parents=True, exist_ok=True)
         bound, default = roles_to_config(roles, spec.roles)
         config = RunConfig(
@@ -88,6 +108,7 @@ class Run:
             concurrency=concurrency,
             budget=budget or Budget(),
             cache=cache,
+            nonce_key=nonce_key_for(seed, graph),
             version=__version__,
         )
         store = _open_store(path)
@@ -171,16 +192,21 @@ class Run:
         sinks: tuple[EventSink, ...] = (),
         on_item: ItemDone | None = None,
     ) -> str:
-        """Run (or resume) every pending item; returns ``finished`` or ``stopped``."""
-        runner = Runner(
-            self.dir,
-            self.store,
-            self.config,
-            roles or roles_from_config(self.config),
-            sinks=sinks,
-            on_item=on_item,
-        )
-        return await runner.run()
+        """Run (or resume) every pending item; returns ``finished`` or ``stopped``.
+
+        Raises:
+            RunBusyError: Another process is running this directory.
+        """
+        with self.lock:
+            runner = Runner(
+                self.dir,
+                self.store,
+                self.config,
+                roles or roles_from_config(self.config),
+                sinks=sinks,
+                on_item=on_item,
+            )
+            return await runner.run()
 
     def set_budget(self, budget: Budget) -> None:
         """Replace the run's budget (saved, so later resumes keep it)."""

@@ -24,8 +24,8 @@ from sparring.models import Gateway, ResponseCache, Roles
 from sparring.prompts import set_nonce_key
 from sparring.run._config import RunConfig
 from sparring.run._results import item_result
-from sparring.run._sinks import BudgetWatch, StoreSink
-from sparring.trace import EventSink, FanoutSink, trace_context
+from sparring.run._sinks import BudgetWatch, FailureWatch, StoreSink, describe_failures
+from sparring.trace import EventSink, FanoutSink, ModelCallEvent, trace_context
 
 __all__ = ["ItemDone", "Runner"]
 
@@ -58,9 +58,11 @@ class Runner:
         self.run_dir, self.store, self.config = run_dir, store, config
         self.spec: GraphSpec = REGISTRY[config.graph]
         self.watch = BudgetWatch(config.budget, spent=_load_spent(run_dir))
+        self.failures = FailureWatch()
         self.store_sink = StoreSink(store)
         cache = ResponseCache(run_dir / "cache.sqlite") if config.cache else None
-        self.gateway = Gateway(sink=FanoutSink([self.store_sink, self.watch, *sinks]), cache=cache)
+        fanout = FanoutSink([self.store_sink, self.watch, self.failures, *sinks])
+        self.gateway = Gateway(sink=fanout, cache=cache)
         self.roles = roles.with_gateway(self.gateway)
         self.on_item = on_item
         self._run_id = run_dir.name
@@ -98,7 +100,7 @@ class Runner:
         slots = asyncio.Semaphore(self.config.concurrency)
         tasks: set[asyncio.Task[None]] = set()
         after = -1
-        while not self.watch.stopped:
+        while not self._stopping():
             page = self.store.items(("pending", "running"), after=after, limit=_PAGE)
             if not page:
                 break
@@ -116,17 +118,18 @@ class Runner:
 
                 task.add_done_callback(done)
             after = page[-1]["index"]
-        while tasks and not self.watch.stopped:
+        while tasks and not self._stopping():
             await asyncio.wait(tasks, timeout=0.2)
-        if self.watch.stopped:
+        if self._stopping():
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            return "stopped", self.watch.reason
+            return "stopped", self.watch.reason or self.failures.reason
         return "finished", None
 
     def _stopping(self) -> bool:
-        return self.watch.stopped
+        """A budget ran out, or a model failed in a way no other item can get past."""
+        return self.watch.stopped or self.failures.stopped
 
     async def _item(self, graph: Any, row: ItemRow) -> None:
         index = row["index"]
@@ -137,16 +140,23 @@ class Runner:
         }
         graph_input = {**row["input"], "item_id": row["item_id"]}
         try:
-            with trace_context(run_id=self._run_id, item_id=row["item_id"]):
+            with (
+                trace_context(run_id=self._run_id, item_id=row["item_id"]),
+                FailureWatch.collect() as failed,
+            ):
                 state = await _invoke(graph, graph_input, config)
         except asyncio.CancelledError:
             raise
         except ModelCallError as err:
-            self._fail(row, str(err))
+            if not err.fatal:  # a fatal one stops the run; the item stays pending
+                self._fail(row, str(err))
             return
         except Exception as err:  # one broken item never stops the run
             self._log_crash(row, err)
             self._fail(row, f"internal error: {type(err).__name__}: {err}")
+            return
+        if failed:
+            await self._failed_calls(graph, config, row, failed)
             return
         self.store_sink.flush()
         self.store.complete_item(index, item_result(state))
@@ -154,6 +164,19 @@ class Runner:
         self._save_spent()
         if self.on_item is not None:
             self.on_item(row, "done")
+
+    async def _failed_calls(
+        self, graph: Any, config: dict[str, Any], row: ItemRow, failed: list[ModelCallEvent]
+    ) -> None:
+        """The graph went on past failed calls: the item is failed, or pending after a fatal one.
+
+        Its thread is forgotten so a retry starts the item afresh (the calls that succeeded
+        come back from the response cache).
+        """
+        await _forget_thread(graph, config)
+        if any(e.error is not None and e.error.fatal for e in failed):
+            return
+        self._fail(row, describe_failures(failed))
 
     def _fail(self, row: ItemRow, error: str) -> None:
         self.store_sink.flush()

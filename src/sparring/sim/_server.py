@@ -14,6 +14,7 @@ non-loopback address unless ``allow_remote=True``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import ipaddress
 import json
 import os
@@ -224,8 +225,9 @@ class _HTTPServer(ThreadingHTTPServer):
     request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], engine: SimEngine, injector: FaultInjector,
-                 verbose: bool) -> None:
+                 verbose: bool, api_key: str | None = None, max_n: int | None = None) -> None:
         self.engine, self.injector, self.verbose = engine, injector, verbose
+        self.api_key, self.max_n = api_key, max_n
         self.stopping = threading.Event()
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
@@ -327,11 +329,18 @@ class _Handler(BaseHTTPRequestHandler):
             if self._route() != "/chat/completions":
                 self._unknown()
                 return
+            self._check_key()
             self._chat(raw)
         except _ApiError as err:
             self._send_error(err)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _check_key(self) -> None:
+        want = self._srv.api_key
+        if want is not None and self.headers.get("Authorization", "") != f"Bearer {want}":
+            raise _ApiError(401, "invalid api key", kind="invalid_request_error",
+                            code="invalid_api_key")
 
     def _unknown(self) -> None:
         if self.command not in ("GET", "POST"):
@@ -351,6 +360,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             request = request_from_params(body["model"], body["messages"], body)
             result = self._srv.engine.respond(request)
+            if self._srv.max_n is not None:  # a server that ignores ``n`` past this many
+                result = dataclasses.replace(result, choices=result.choices[: self._srv.max_n])
         except ValueError as exc:  # unknown sim_task, bad sim_profile, ...
             raise _ApiError(400, f"simulator rejected the request: {exc}") from None
         except Exception as exc:
@@ -436,6 +447,9 @@ class SimServer:
         engine: The simulator answering (``SimEngine()`` by default).
         verbose: Log each request to stderr.
         allow_remote: Allow a non-loopback ``host``.
+        api_key: Answer 401 unless a request carries ``Authorization: Bearer <api_key>``.
+        max_n: Return at most this many choices, whatever ``n`` asks (as servers that
+            ignore ``n`` do).
 
     Raises:
         ValueError: ``host`` is not loopback and ``allow_remote`` is false.
@@ -444,11 +458,13 @@ class SimServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
                  faults: FaultConfig | None = None, engine: SimEngine | None = None,
-                 verbose: bool = False, allow_remote: bool = False) -> None:
+                 verbose: bool = False, allow_remote: bool = False, api_key: str | None = None,
+                 max_n: int | None = None) -> None:
         _check_host(host, allow_remote)
         bare = host.strip("[]")
         cls = _HTTPServer6 if ":" in bare else _HTTPServer
-        self._httpd = cls((bare, port), engine or SimEngine(), FaultInjector(faults), verbose)
+        self._httpd = cls((bare, port), engine or SimEngine(), FaultInjector(faults), verbose,
+                          api_key, max_n)
         self._thread: threading.Thread | None = None
         self._serving = False
         self._closed = False
@@ -525,7 +541,8 @@ class SimServer:
 
 def serve(host: str = "127.0.0.1", port: int = 8000, *, faults: FaultConfig | None = None,
           engine: SimEngine | None = None, verbose: bool = False,
-          on_ready: Callable[[str], None] | None = None, allow_remote: bool = False) -> None:
+          on_ready: Callable[[str], None] | None = None, allow_remote: bool = False,
+          api_key: str | None = None, max_n: int | None = None) -> None:
     """Run the simulator server in this thread until Ctrl-C, then shut it down cleanly.
 
     Prints nothing itself.
@@ -538,9 +555,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, faults: FaultConfig | No
         verbose: Log each request to stderr.
         on_ready: Called once with the base URL (``http://HOST:PORT/v1``) when listening.
         allow_remote: Allow a non-loopback ``host``.
+        api_key: Require this bearer key (401 otherwise).
+        max_n: Return at most this many choices per request.
     """
     server = SimServer(host, port, faults=faults, engine=engine, verbose=verbose,
-                       allow_remote=allow_remote)
+                       allow_remote=allow_remote, api_key=api_key, max_n=max_n)
     try:
         if on_ready is not None:
             on_ready(server.base_url)

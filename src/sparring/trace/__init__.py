@@ -8,6 +8,7 @@ from sparring.trace._events import (
     EventBase,
     ModelCallEvent,
     NodeEvent,
+    NoticeEvent,
     RetryEvent,
     parse_event,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "MemorySink",
     "ModelCallEvent",
     "NodeEvent",
+    "NoticeEvent",
     "NullSink",
     "RetryEvent",
     "TraceContext",

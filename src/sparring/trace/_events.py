@@ -22,6 +22,7 @@ __all__ = [
     "EventBase",
     "ModelCallEvent",
     "NodeEvent",
+    "NoticeEvent",
     "RetryEvent",
     "parse_event",
 ]
@@ -51,6 +52,7 @@ class CallErrorInfo(BaseModel):
     kind: ErrorKind
     message: str
     status_code: int | None = None
+    fatal: bool = False
 
 
 class ModelCallEvent(EventBase):
@@ -98,6 +100,14 @@ class ConcurrencyEvent(EventBase):
     reason: Literal["rate_limit", "grow"]
 
 
+class NoticeEvent(EventBase):
+    """Something a run's user should hear about once (a server ignoring ``n``, ...)."""
+
+    kind: Literal["notice"] = "notice"
+    model: str | None = None
+    message: str
+
+
 class NodeEvent(EventBase):
     """A graph node started or finished."""
 
@@ -108,7 +118,7 @@ class NodeEvent(EventBase):
 
 
 Event = Annotated[
-    ModelCallEvent | RetryEvent | ConcurrencyEvent | NodeEvent,
+    ModelCallEvent | RetryEvent | ConcurrencyEvent | NodeEvent | NoticeEvent,
     Field(discriminator="kind"),
 ]
 
