@@ -22,3 +22,14 @@ def assert_topology(graph: Any, name: str) -> None:
         if os.environ.get("SPARRING_UPDATE_SNAPSHOTS") != "1":
             raise AssertionError(f"snapshot {path.name} was missing and has been written; rerun")
     assert drawn == path.read_text(encoding="utf-8"), f"topology of {name} changed"
+
+
+def assert_text_snapshot(text: str, name: str) -> None:
+    """Compare rendered text with ``tests/snapshots/<name>.txt`` (same update rule)."""
+    path = SNAPSHOTS / f"{name}.txt"
+    if os.environ.get("SPARRING_UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if os.environ.get("SPARRING_UPDATE_SNAPSHOTS") != "1":
+            raise AssertionError(f"snapshot {path.name} was missing and has been written; rerun")
+    assert text == path.read_text(encoding="utf-8"), f"rendering {name} changed"

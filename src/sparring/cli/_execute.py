@@ -12,45 +12,16 @@ import json
 import signal
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from sparring.cli._console import console, err_console
 from sparring.cli._exit import ExitCode, run_exit
-from sparring.cli._summary_view import render_summary
 from sparring.graphs import REGISTRY
 from sparring.memory._store import ItemRow
 from sparring.models import Roles
 from sparring.run import Run, preflight
 from sparring.run._config import roles_from_config
-from sparring.trace import Event, ModelCallEvent, NoticeEvent, RetryEvent
+from sparring.view import live_display, render_summary
 
-__all__ = ["LiveCounts", "execute_run"]
-
-
-class LiveCounts:
-    """An event sink counting calls, retries, 429s and cost for the progress line."""
-
-    def __init__(self) -> None:
-        self.calls = self.retries = self.rate_limited = 0
-        self.cost = 0.0
-
-    def emit(self, event: Event) -> None:
-        """Count the event."""
-        if isinstance(event, ModelCallEvent):
-            self.calls += 1
-            self.cost += event.cost_usd or 0.0
-        elif isinstance(event, RetryEvent):
-            self.retries += 1
-            self.rate_limited += event.error.kind == "rate_limit"
-        elif isinstance(event, NoticeEvent):
-            err_console.print(f"[yellow]note[/]: {event.message}")
-
-    def line(self) -> str:
-        """A short status line."""
-        return (
-            f"calls {self.calls} | retries {self.retries} (429: {self.rate_limited}) | "
-            f"${self.cost:.4f}"
-        )
+__all__ = ["execute_run"]
 
 
 async def execute_run(
@@ -71,7 +42,7 @@ async def execute_run(
             await preflight(roles, REGISTRY[handle.config.graph].roles)
         await _execute(handle, roles)
     summary = handle.summary()
-    render_summary(summary)
+    render_summary(summary, console)
     if show_output:
         _print_outputs(handle)
     code, why = run_exit(summary, str(handle.dir))
@@ -81,27 +52,12 @@ async def execute_run(
 
 
 async def _execute(handle: Run, roles: Roles) -> None:
-    counts = handle.store.counts()
-    live = LiveCounts()
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[stats]}"),
-    )
-    with Progress(*columns, console=err_console, transient=True) as progress:
-        bar = progress.add_task(
-            "items",
-            total=sum(counts.values()),
-            completed=counts.get("done", 0) + counts.get("failed", 0),
-            stats="",
-        )
+    with live_display(err_console, handle.store.counts()) as display:
 
         def on_item(row: ItemRow, status: str) -> None:
-            progress.update(bar, advance=1, stats=live.line())
+            display.item_done(row["item_id"], status)
 
-        task = asyncio.ensure_future(handle.execute(roles=roles, sinks=(live,), on_item=on_item))
+        task = asyncio.ensure_future(handle.execute(roles=roles, sinks=(display,), on_item=on_item))
         with _stop_on(signal.SIGTERM, task):
             try:
                 await task

@@ -19,7 +19,8 @@ file as a run store)::
     counters(item, name, value)              PK (item, name)
     counter_totals(name PK, value, items)    running sums of ``counters``
     outputs(item PK, data)
-    events(seq PK, kind, data)               + index on kind; append-only, redacted
+    events(seq PK, kind, data)               + index on kind, and on data's item_id (v2);
+                                             append-only, redacted
 
 Invariant: ``records``, ``counters`` and ``outputs`` hold rows only for done items, and
 ``counter_totals`` holds, per name, the sum of ``counters`` and how many items gave it (a row
@@ -62,7 +63,7 @@ from sparring.trace import Event, parse_event
 
 __all__ = ["SCHEMA_VERSION", "SqliteRunStore", "StoreError", "StoreVersionError"]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 APPLICATION_ID: Final = 0x53505247  # "SPRG"
 STATUSES: Final[tuple[ItemStatus, ...]] = get_args(ItemStatus)
 Synchronous = Literal["NORMAL", "FULL"]
@@ -107,8 +108,13 @@ _SCHEMA_V1: Final[tuple[str, ...]] = (
     "CREATE INDEX events_kind ON events (kind)",  # (kind, seq)
 )
 
+# v2: an item's events are found by index (the trace viewer opens one item of a 100k-item run).
+_SCHEMA_V2: Final = (
+    "CREATE INDEX events_item ON events (json_extract(data, '$.item_id'), seq)",
+)
+
 # _MIGRATIONS[n] takes a store from schema version n to n + 1. Append, never edit.
-_MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_SCHEMA_V1,)
+_MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_SCHEMA_V1, _SCHEMA_V2)
 
 _KINDS_SQL: Final = ", ".join(f"'{k}'" for k in RECORD_KINDS)
 _ITEM_COLS: Final = "idx, item_id, input, status, attempts, error, unscored"
