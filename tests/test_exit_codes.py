@@ -193,4 +193,6 @@ def test_summary_tables_never_cut_role_or_model_names_at_80_columns(
         if cell == long_model or len(cell) >= len(long_model):
             break
     assert cell == long_model
-    assert max(len(line) for line in out.splitlines()) <= 80
+    # Tables fit 80 columns; the progress and exit lines are long on purpose (copyable).
+    table_lines = [ln for ln in out.splitlines() if not ln.startswith(("items ", "exit "))]
+    assert max(len(line) for line in table_lines) <= 80

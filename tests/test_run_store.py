@@ -79,7 +79,7 @@ def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(StoreVersionError, match=r"schema version 2.*upgrade sparring"):
+    with pytest.raises(StoreVersionError, match=rf"schema version {SCHEMA_VERSION + 1}.*upgrade"):
         SqliteRunStore(path)
     conn = sqlite3.connect(path)
     try:

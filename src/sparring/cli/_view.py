@@ -57,7 +57,12 @@ def _lists(
 def _overview(run_dir: Path, query: RunQuery) -> RenderableType:
     handle = Run.open(run_dir)
     try:
-        return render_overview(query, handle.summary())
+        parts: list[RenderableType] = [render_overview(query, handle.summary())]
+        for error in handle.store.input_errors()[:20]:
+            field = f" field {error['field']!r}" if error["field"] else ""
+            where = f"{error['file']}:{error['line']}{field}"
+            parts.append(Text(f"input error {where}: {error['message']}", style="yellow"))
+        return Group(*parts)
     finally:
         handle.close()
 

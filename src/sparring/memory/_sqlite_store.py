@@ -59,6 +59,7 @@ from sparring.memory._store import (
     RecordKind,
     RunStore,
 )
+from sparring.memory._totals import CallTotals, NodeTotals, fold_calls, fold_nodes
 from sparring.trace import Event, parse_event
 
 __all__ = ["SCHEMA_VERSION", "SqliteRunStore", "StoreError", "StoreVersionError"]
@@ -108,9 +109,41 @@ _SCHEMA_V1: Final[tuple[str, ...]] = (
     "CREATE INDEX events_kind ON events (kind)",  # (kind, seq)
 )
 
-# v2: an item's events are found by index (the trace viewer opens one item of a 100k-item run).
+# v2: what a summary or the viewer of a 100k-item run needs without re-reading every event:
+# an item's events by index, and running totals per (role, model) and per node (rebuilt here
+# from the events of a store written before).
+_CALL_TOTAL_COLS: Final = (
+    "calls, prompt_tokens, completion_tokens, cost_usd, unpriced, failed, cache_hits, retries"
+)
 _SCHEMA_V2: Final = (
     "CREATE INDEX events_item ON events (json_extract(data, '$.item_id'), seq)",
+    """CREATE TABLE call_totals (
+        role TEXT NOT NULL, model TEXT NOT NULL, calls INTEGER NOT NULL,
+        prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL, unpriced INTEGER NOT NULL, failed INTEGER NOT NULL,
+        cache_hits INTEGER NOT NULL, retries INTEGER NOT NULL, PRIMARY KEY (role, model)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE node_totals (
+        node TEXT PRIMARY KEY, visits INTEGER NOT NULL, seconds REAL NOT NULL
+    ) WITHOUT ROWID""",
+    f"""INSERT INTO call_totals (role, model, {_CALL_TOTAL_COLS})
+        SELECT coalesce(json_extract(data, '$.role'), '(no role)'), json_extract(data, '$.model'),
+            sum(kind = 'model_call'),
+            sum(coalesce(json_extract(data, '$.prompt_tokens'), 0)),
+            sum(coalesce(json_extract(data, '$.completion_tokens'), 0)),
+            sum(coalesce(json_extract(data, '$.cost_usd'), 0)),
+            sum(kind = 'model_call' AND json_extract(data, '$.cost_usd') IS NULL
+                AND coalesce(json_extract(data, '$.cache_hits'), 0) = 0
+                AND json_extract(data, '$.error') IS NULL),
+            sum(kind = 'model_call' AND json_extract(data, '$.error') IS NOT NULL),
+            sum(kind = 'model_call' AND coalesce(json_extract(data, '$.cache_hits'), 0) > 0),
+            sum(kind = 'model_retry')
+        FROM events WHERE kind IN ('model_call', 'model_retry') GROUP BY 1, 2""",
+    """INSERT INTO node_totals (node, visits, seconds)
+        SELECT json_extract(data, '$.node'), count(*),
+            sum(coalesce(json_extract(data, '$.duration_s'), 0))
+        FROM events WHERE kind = 'node' AND json_extract(data, '$.phase') != 'start'
+            AND json_extract(data, '$.node') IS NOT NULL GROUP BY 1""",
 )
 
 # _MIGRATIONS[n] takes a store from schema version n to n + 1. Append, never edit.
@@ -118,6 +151,38 @@ _MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_SCHEMA_V1, _SCHEMA_V2)
 
 _KINDS_SQL: Final = ", ".join(f"'{k}'" for k in RECORD_KINDS)
 _ITEM_COLS: Final = "idx, item_id, input, status, attempts, error, unscored"
+
+
+def _add_totals(
+    conn: sqlite3.Connection, calls: dict[tuple[str, str], CallTotals], nodes: dict[str, NodeTotals]
+) -> None:
+    """Add a batch's totals to the running ones (in the caller's transaction)."""
+    cols = _CALL_TOTAL_COLS.split(", ")
+    conn.executemany(
+        f"INSERT INTO call_totals (role, model, {_CALL_TOTAL_COLS}) VALUES ({', '.join('?' * 10)})"
+        " ON CONFLICT (role, model) DO UPDATE SET "
+        + ", ".join(f"{c} = {c} + excluded.{c}" for c in cols),
+        [
+            (
+                t.role,
+                t.model,
+                t.calls,
+                t.prompt_tokens,
+                t.completion_tokens,
+                t.cost_usd,
+                t.unpriced,
+                t.failed,
+                t.cache_hits,
+                t.retries,
+            )
+            for t in calls.values()
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO node_totals (node, visits, seconds) VALUES (?, ?, ?) ON CONFLICT (node)"
+        " DO UPDATE SET visits = visits + excluded.visits, seconds = seconds + excluded.seconds",
+        [(t.node, t.visits, t.seconds) for t in nodes.values()],
+    )
 
 
 def _dumps(obj: Any) -> str:
@@ -592,8 +657,32 @@ class SqliteRunStore(RunStore):
             return
         texts = _redacted_jsons([e.model_dump_json() for e in events])
         rows = [(e.kind, text) for e, text in zip(events, texts, strict=True)]
+        calls: dict[tuple[str, str], CallTotals] = {}
+        nodes: dict[str, NodeTotals] = {}
+        fold_calls(events, calls)
+        fold_nodes(events, nodes)
         with self._tx() as conn:
             conn.executemany("INSERT INTO events (kind, data) VALUES (?, ?)", rows)
+            _add_totals(conn, calls, nodes)
+
+    def call_totals(self) -> list[CallTotals]:
+        """Calls, tokens, cost, failures and retries per (role, model), kept as events arrive."""
+        rows = self._fetch(f"SELECT role, model, {_CALL_TOTAL_COLS} FROM call_totals")
+        return [CallTotals(*row) for row in rows]
+
+    def node_totals(self) -> list[NodeTotals]:
+        """Finished visits and seconds per node, kept as events arrive."""
+        return [NodeTotals(*row) for row in self._fetch("SELECT * FROM node_totals")]
+
+    def record_counts(self) -> dict[RecordKind, int]:
+        """How many records of each kind the done items hold (one query)."""
+        found = dict(self._fetch("SELECT kind, count(*) FROM records GROUP BY kind"))
+        return {kind: int(found.get(kind, 0)) for kind in RECORD_KINDS}
+
+    def unscored_count(self) -> int:
+        """Done items whose verdicts were all unscored (one query)."""
+        rows = self._fetch("SELECT count(*) FROM items WHERE status = 'done' AND unscored = 1")
+        return int(rows[0][0])
 
     def events(self, kind: str | None = None) -> Iterator[Event]:
         """Events in the order added, optionally of one ``kind`` (streamed in pages)."""
@@ -616,7 +705,6 @@ class SqliteRunStore(RunStore):
             db, self._db = self._db, None
             if db is not None:
                 db.close()
-
 
     def __repr__(self) -> str:
         state = "closed" if self._db is None else "open"

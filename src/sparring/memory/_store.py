@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Literal, Self, TypedDict
 
+from sparring.memory._totals import CallTotals, NodeTotals, fold_calls, fold_nodes
 from sparring.trace import Event
 
 __all__ = [
@@ -190,6 +191,31 @@ class RunStore(ABC):
     @abstractmethod
     def events(self, kind: str | None = None) -> Iterator[Event]:
         """Events in the order added, optionally of one ``kind``."""
+
+    # -- totals (a store may keep them as events arrive; these rebuild them) ----------------
+    def call_totals(self) -> list[CallTotals]:
+        """Calls, tokens, cost, failures and retries per (role, model), over every event."""
+        totals: dict[tuple[str, str], CallTotals] = {}
+        fold_calls(self.events(), totals)
+        return list(totals.values())
+
+    def node_totals(self) -> list[NodeTotals]:
+        """Finished visits and seconds per graph node, over every event."""
+        totals: dict[str, NodeTotals] = {}
+        fold_nodes(self.events("node"), totals)
+        return list(totals.values())
+
+    def record_counts(self) -> dict[RecordKind, int]:
+        """How many records of each kind the done items hold."""
+        return {kind: sum(1 for _ in self.records(kind)) for kind in RECORD_KINDS}
+
+    def unscored_count(self) -> int:
+        """Done items whose verdicts were all unscored."""
+        count, after = 0, -1
+        while rows := self.items(("done",), after=after, limit=1000):
+            count += sum(1 for r in rows if r["unscored"])
+            after = rows[-1]["index"]
+        return count
 
     @abstractmethod
     def close(self) -> None:

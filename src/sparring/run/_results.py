@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sparring.memory._store import RECORD_KINDS, ItemResult
+from sparring.run._summary import item_health
 
 __all__ = ["item_result"]
 
@@ -40,12 +41,14 @@ def item_result(state: Mapping[str, Any]) -> ItemResult:
     """Records, counters and the output summary of one finished item.
 
     The output keeps every state key that is neither input, record nor counter; an item is
-    ``unscored`` when it asked for verdicts and none came back scored.
+    ``unscored`` when it asked for verdicts and none came back scored. The item's share of
+    the health monitors is counted here (``health/...``), so a summary never re-reads outputs.
     """
     records = {kind: list(state.get(kind) or []) for kind in RECORD_KINDS}
     counters = _counters(state)
     skip = {*_INPUT_KEYS, *RECORD_KINDS, *_COUNTER_MAPS, *_COUNTER_INTS}
     output = {k: _jsonable(v) for k, v in state.items() if k not in skip}
+    counters.update(item_health(output, state.get("answer"), records["pairs"]))
     judged = sum(v for k, v in counters.items() if k.startswith("judged/"))
     unscored = sum(v for k, v in counters.items() if k.startswith("unscored/"))
     return {

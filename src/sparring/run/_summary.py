@@ -9,15 +9,13 @@ They are read from items' outputs: ``candidates`` or ``samples`` with ``answer``
 from __future__ import annotations
 
 from collections import defaultdict
-from statistics import mean
 from typing import Any
 
 from pydantic import BaseModel
 
 from sparring.memory._store import RunStore
-from sparring.trace import ModelCallEvent, RetryEvent
 
-__all__ = ["ModelUsage", "RoleUsage", "RunSummary", "summarize"]
+__all__ = ["ModelUsage", "RoleUsage", "RunSummary", "item_health", "summarize"]
 
 
 class RoleUsage(BaseModel):
@@ -81,21 +79,20 @@ class RunSummary(BaseModel):
 def _usage(store: RunStore) -> tuple[dict[str, RoleUsage], dict[str, ModelUsage]]:
     roles: dict[str, RoleUsage] = defaultdict(RoleUsage)
     models: dict[str, ModelUsage] = defaultdict(ModelUsage)
-    for event in store.events():
-        if isinstance(event, ModelCallEvent):
-            role, model = roles[event.role or "(no role)"], models[event.model]
-            role.calls += 1
-            model.calls += 1
-            model.cache_hits += int(event.cache_hits > 0)
-            model.failed += int(event.error is not None)
-            role.prompt_tokens += event.prompt_tokens
-            role.completion_tokens += event.completion_tokens
-            if event.cost_usd is not None:
-                role.cost_usd += event.cost_usd
-            elif not event.cache_hits and event.error is None:
-                role.unpriced_calls += 1
-        elif isinstance(event, RetryEvent):
-            models[event.model].retries += 1
+    for t in store.call_totals():
+        model = models[t.model]
+        model.calls += t.calls
+        model.cache_hits += t.cache_hits
+        model.failed += t.failed
+        model.retries += t.retries
+        if not t.calls:  # retries only (the call itself is still running)
+            continue
+        role = roles[t.role]
+        role.calls += t.calls
+        role.prompt_tokens += t.prompt_tokens
+        role.completion_tokens += t.completion_tokens
+        role.cost_usd += t.cost_usd
+        role.unpriced_calls += t.unpriced
     return dict(roles), dict(models)
 
 
@@ -142,50 +139,75 @@ def _candidates(output: dict[str, Any], gold: str | None) -> list[dict[str, Any]
     return _from_responses(output, gold)
 
 
-def _health(
-    items: list[tuple[dict[str, Any], str | None]],
-) -> tuple[dict[str, float], dict[str, float]]:
-    distinct, passed, aucs = [], [], []
-    for output, gold in items:
-        cands = _candidates(output, gold)
-        if not cands:
-            continue
-        answers = {c["answer"] for c in cands if c.get("answer") is not None}
-        distinct.append(len(answers))
+_MICRO = 1_000_000  # counters are integers: fractions are kept in millionths
+
+
+def item_health(
+    output: dict[str, Any], gold: str | None, pairs: list[dict[str, Any]]
+) -> dict[str, int]:
+    """One item's share of the health monitors, as counters summed over the run.
+
+    ``health/distinct`` / ``health/candidate_items`` is the mean number of distinct answers;
+    ``health/passed`` / ``health/flagged_items`` is pass@k; ``health/auc_micro`` /
+    ``health/auc_items`` the judge's mean AUC (millionths); ``health/len_ratio_micro`` /
+    ``health/len_pairs`` the mean chosen/rejected length ratio of the pairs (millionths).
+    """
+    out: dict[str, int] = {"health/items": 1}  # marks items counted this way
+    if cands := _candidates(output, gold):
+        out["health/candidate_items"] = 1
+        out["health/distinct"] = len({c["answer"] for c in cands if c.get("answer") is not None})
         flags = [c["correct"] for c in cands if c.get("correct") is not None]
         if flags:
-            passed.append(float(any(flags)))
+            out["health/flagged_items"], out["health/passed"] = 1, int(any(flags))
         scored = [
             (float(c["score"]), bool(c["correct"]))
             for c in cands
             if c.get("score") is not None and c.get("correct") is not None
         ]
         if (auc := _auc(scored)) is not None:
-            aucs.append(auc)
-    exploration = {}
-    if distinct:
-        exploration["distinct_answers_per_item"] = mean(distinct)
-    if passed:
-        exploration["pass_at_k"] = mean(passed)
-    exploitation = {"judge_auc": mean(aucs), "items": float(len(aucs))} if aucs else {}
-    return exploration, exploitation
-
-
-def _length_ratio(store: RunStore) -> float | None:
+            out["health/auc_items"], out["health/auc_micro"] = 1, round(auc * _MICRO)
     ratios = [
         p["meta"]["chosen_len"] / max(p["meta"]["rejected_len"], 1)
-        for p in store.records("pairs")
-        if "meta" in p and "chosen_len" in p["meta"]
+        for p in pairs
+        if isinstance(p.get("meta"), dict) and "chosen_len" in p["meta"]
     ]
-    return mean(ratios) if ratios else None
+    if ratios:
+        out["health/len_pairs"] = len(ratios)
+        out["health/len_ratio_micro"] = round(sum(ratios) * _MICRO)
+    return {k: v for k, v in out.items() if v}
 
 
-def _unscored_items(store: RunStore, page: int = 1000) -> int:
-    count, after = 0, -1
-    while rows := store.items(("done",), after=after, limit=page):
-        count += sum(1 for r in rows if r["unscored"])
-        after = rows[-1]["index"]
-    return count
+def _health_counters(store: RunStore, counters: dict[str, int]) -> dict[str, int]:
+    """The run's health counters; rebuilt from outputs for a run written before they existed."""
+    if "health/items" in counters or not counters:
+        return counters
+    totals: dict[str, int] = defaultdict(int)
+    for index, output in store.outputs():
+        item = store.item(index)
+        gold = item["input"].get("answer") if item is not None else None
+        for key, value in item_health(output, gold, []).items():
+            totals[key] += value
+    for key, value in item_health({}, None, list(store.records("pairs"))).items():
+        totals[key] += value
+    return dict(totals)
+
+
+def _ratio(counters: dict[str, int], top: str, bottom: str, scale: float = 1.0) -> float | None:
+    return counters[top] / counters[bottom] / scale if counters.get(bottom) else None
+
+
+def _health(counters: dict[str, int]) -> tuple[dict[str, float], dict[str, float], float | None]:
+    """Exploration, exploitation and the length ratio, from the health counters."""
+    exploration: dict[str, float] = {}
+    if (distinct := _ratio(counters, "health/distinct", "health/candidate_items")) is not None:
+        exploration["distinct_answers_per_item"] = distinct
+    if (passed := _ratio(counters, "health/passed", "health/flagged_items")) is not None:
+        exploration["pass_at_k"] = passed
+    exploitation: dict[str, float] = {}
+    if (auc := _ratio(counters, "health/auc_micro", "health/auc_items", _MICRO)) is not None:
+        exploitation = {"judge_auc": auc, "items": float(counters["health/auc_items"])}
+    length = _ratio(counters, "health/len_ratio_micro", "health/len_pairs", _MICRO)
+    return exploration, exploitation, length
 
 
 def _attribute_swaps(roles: dict[str, RoleUsage], counters: dict[str, int], graph: str) -> None:
@@ -207,12 +229,7 @@ def summarize(store: RunStore) -> RunSummary:
         if group in ("judged", "unscored"):
             row = roles.setdefault(role, RoleUsage())
             setattr(row, group, getattr(row, group) + value)
-    outputs = []
-    for index, out in store.outputs():
-        item = store.item(index)
-        gold = item["input"].get("answer") if item is not None else None
-        outputs.append((out, gold))
-    exploration, exploitation = _health(outputs)
+    exploration, exploitation, length = _health(_health_counters(store, counters))
     _attribute_swaps(roles, counters, str((store.load_config() or {}).get("graph", "")))
     status, detail = store.status()
     config = store.load_config() or {}
@@ -221,9 +238,9 @@ def summarize(store: RunStore) -> RunSummary:
         detail=detail,
         graph=str(config.get("graph", "?")),
         items=dict(store.counts()),
-        unscored_items=_unscored_items(store),
+        unscored_items=store.unscored_count(),
         input_errors=len(store.input_errors()),
-        records={k: sum(1 for _ in store.records(k)) for k in ("pairs", "sft", "rl", "prm")},
+        records=dict(store.record_counts()),
         refused={k.split("/", 1)[1]: v for k, v in counters.items() if k.startswith("refused/")},
         roles=roles,
         models=models,
@@ -231,5 +248,5 @@ def summarize(store: RunStore) -> RunSummary:
         swap_agreed=counters.get("swap_agreed", 0),
         exploration=exploration,
         exploitation=exploitation,
-        length_ratio=_length_ratio(store),
+        length_ratio=length,
     )

@@ -133,9 +133,7 @@ class LiveDisplay:
     def item_done(self, item_id: str, status: str) -> None:
         """Count a finished item; off a terminal, print a line every 10 s or so."""
         self.progress.item_done(item_id, status)
-        if self._live is not None:
-            self._live.update(self.renderable())
-        elif not self.live and time.monotonic() >= self._next_plain:
+        if self._live is None and not self.live and time.monotonic() >= self._next_plain:
             self._plain()
 
     def renderable(self) -> RenderableType:
@@ -153,8 +151,12 @@ class LiveDisplay:
 
     def __enter__(self) -> LiveDisplay:
         if self.live:
+            # Drawn from the counts at each refresh (4/s), never per event or per item.
             self._live = Live(
-                self.renderable(), console=self.console, refresh_per_second=4, transient=False
+                console=self.console,
+                refresh_per_second=4,
+                transient=False,
+                get_renderable=self.renderable,
             )
             self._live.__enter__()
         return self
@@ -166,7 +168,7 @@ class LiveDisplay:
         tb: TracebackType | None,
     ) -> None:
         if self._live is not None:
-            self._live.update(self.renderable())
+            self._live.refresh()
             self._live.__exit__(exc_type, exc, tb)
             self._live = None
         else:

@@ -175,12 +175,15 @@ class RunQuery:
 
     # -- the run as a whole -----------------------------------------------------------------
     def node_stats(self) -> list[NodeStat]:
-        """Visits and total time per node, over every item (one aggregate query)."""
-        rows = self._db.execute(
-            "SELECT json_extract(data, '$.node'), count(*), "
-            "sum(coalesce(json_extract(data, '$.duration_s'), 0)) FROM events "
-            "WHERE kind = 'node' AND json_extract(data, '$.phase') != 'start' GROUP BY 1"
-        ).fetchall()
+        """Visits and total time per node, over every item (kept by the store as it runs)."""
+        try:
+            rows = self._db.execute("SELECT node, visits, seconds FROM node_totals").fetchall()
+        except sqlite3.OperationalError:  # a store from before the totals: count its events
+            rows = self._db.execute(
+                "SELECT json_extract(data, '$.node'), count(*), "
+                "sum(coalesce(json_extract(data, '$.duration_s'), 0)) FROM events "
+                "WHERE kind = 'node' AND json_extract(data, '$.phase') != 'start' GROUP BY 1"
+            ).fetchall()
         return [NodeStat(str(n), int(c), float(t)) for n, c, t in rows if n is not None]
 
     def visits_per_item(self, node: str) -> dict[int, int]:
