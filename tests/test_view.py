@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from sparring.cli import cli
+from sparring.errors import ConfigError
 from sparring.run import Run
 from sparring.sim import FaultConfig, SimServer
 from sparring.view import RunQuery, build_timeline, render_item, render_overview
@@ -146,11 +147,27 @@ def test_follow_attaches_to_a_run_in_another_process_until_it_ends(tmp_path: Pat
         deadline = time.time() + 60
         while time.time() < deadline:
             if (run_dir / "run.sqlite").exists():
-                with RunQuery(run_dir) as query:
-                    if query.status()[0] == "running":
-                        break
+                try:
+                    with RunQuery(run_dir) as query:
+                        if query.status()[0] == "running":
+                            break
+                except ConfigError:  # the file exists, its tables not yet
+                    pass
             time.sleep(0.05)
         code, out = _cli("view", str(run_dir), "--follow")
         proc.wait(timeout=120)
     assert code == 0 and proc.returncode == 0
     assert "finished" in out and "12 done" in out
+
+
+def test_rounds_table_shows_items_per_round_and_correctness(tmp_path: Path) -> None:
+    run_dir = tmp_path / "rx"
+    code, _ = _cli("run", "reflexion", "--sim-tasks", "20", "--out", str(run_dir), "--seed", "4")
+    assert code == 0
+    with RunQuery(run_dir) as query:
+        by_round = query.correct_by_round()
+        reached = query.visits_per_item("act")
+    assert by_round[1][0] == 20 and 0 < by_round[1][1] < 20  # some solved at once, not all
+    assert sum(reached.values()) == 20 and max(reached) >= 2  # failures tried again
+    code, out = _cli("view", str(run_dir))
+    assert code == 0 and "Rounds (visits of 'act' per item)" in out and "correct in it" in out

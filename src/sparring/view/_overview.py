@@ -104,9 +104,16 @@ def _rounds_table(
     table.add_column("round", justify="right")
     table.add_column("items reaching it", justify="right")
     table.add_column("share", justify="right")
+    correct = query.correct_by_round()
+    if correct:
+        table.add_column("correct in it", justify="right")
     total = max(reached.values(), default=0)
     for k, count in reached.items():
-        table.add_row(str(k), str(count), f"{100 * count / total:.0f}%" if total else "-")
+        row = [str(k), str(count), f"{100 * count / total:.0f}%" if total else "-"]
+        if correct:
+            tried, right = correct.get(k, (0, 0))
+            row.append(f"{right}/{tried}" if tried else "-")
+        table.add_row(*row)
     return table
 
 

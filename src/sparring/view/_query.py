@@ -196,6 +196,19 @@ class RunQuery:
         ).fetchall()
         return {int(k): int(v) for k, v in rows}
 
+    def correct_by_round(self) -> dict[int, tuple[int, int]]:
+        """``{round: (attempts, correct)}`` from outputs that list ``attempts`` with ``correct``.
+
+        Graphs that try again (Reflexion, try-again loops) record each attempt in their
+        output; a round is an attempt's position in that list (1-based).
+        """
+        rows = self._db.execute(
+            "SELECT CAST(a.key AS INTEGER) + 1, count(*), sum(json_extract(a.value, '$.correct')) "
+            "FROM outputs, json_each(outputs.data, '$.attempts') AS a "
+            "WHERE json_type(a.value, '$.correct') IN ('true', 'false') GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        return {int(k): (int(n), int(c or 0)) for k, n, c in rows}
+
     def events_after(self, seq: int, limit: int = 1000) -> Iterator[tuple[int, Event]]:
         """Events added after ``seq`` (for following a live run)."""
         rows = self._db.execute(
