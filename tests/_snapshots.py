@@ -12,24 +12,22 @@ from typing import Any
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
-def assert_topology(graph: Any, name: str) -> None:
-    """Compare ``graph.get_graph().draw_mermaid()`` with the stored snapshot ``name``."""
-    drawn = graph.get_graph().draw_mermaid().strip() + "\n"
-    path = SNAPSHOTS / f"{name}.mmd"
-    if os.environ.get("SPARRING_UPDATE_SNAPSHOTS") == "1" or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(drawn, encoding="utf-8")
-        if os.environ.get("SPARRING_UPDATE_SNAPSHOTS") != "1":
-            raise AssertionError(f"snapshot {path.name} was missing and has been written; rerun")
-    assert drawn == path.read_text(encoding="utf-8"), f"topology of {name} changed"
-
-
-def assert_text_snapshot(text: str, name: str) -> None:
-    """Compare rendered text with ``tests/snapshots/<name>.txt`` (same update rule)."""
-    path = SNAPSHOTS / f"{name}.txt"
+def _compare(text: str, path: Path, what: str) -> None:
+    """Compare ``text`` with the snapshot at ``path``, writing it when asked or missing."""
     if os.environ.get("SPARRING_UPDATE_SNAPSHOTS") == "1" or not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         if os.environ.get("SPARRING_UPDATE_SNAPSHOTS") != "1":
             raise AssertionError(f"snapshot {path.name} was missing and has been written; rerun")
-    assert text == path.read_text(encoding="utf-8"), f"rendering {name} changed"
+    assert text == path.read_text(encoding="utf-8"), f"{what} changed"
+
+
+def assert_topology(graph: Any, name: str) -> None:
+    """Compare ``graph.get_graph().draw_mermaid()`` with the stored snapshot ``name``."""
+    drawn = graph.get_graph().draw_mermaid().strip() + "\n"
+    _compare(drawn, SNAPSHOTS / f"{name}.mmd", f"topology of {name}")
+
+
+def assert_text_snapshot(text: str, name: str) -> None:
+    """Compare rendered text with ``tests/snapshots/<name>.txt`` (same update rule)."""
+    _compare(text, SNAPSHOTS / f"{name}.txt", f"rendering {name}")
