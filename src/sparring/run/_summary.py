@@ -193,7 +193,8 @@ def _health_counters(store: RunStore, counters: dict[str, int]) -> dict[str, int
 
 
 def _ratio(counters: dict[str, int], top: str, bottom: str, scale: float = 1.0) -> float | None:
-    return counters[top] / counters[bottom] / scale if counters.get(bottom) else None
+    # Zero counters are not stored: a missing top is 0 (no distinct answer, none passed).
+    return counters.get(top, 0) / counters[bottom] / scale if counters.get(bottom) else None
 
 
 def _health(counters: dict[str, int]) -> tuple[dict[str, float], dict[str, float], float | None]:
