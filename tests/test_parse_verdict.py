@@ -238,7 +238,8 @@ def test_only_the_final_line_counts() -> None:
 
 FAILURES = [
     ("no-verdict", f"{REASONING}\nOverall a fair answer.", "pointwise"),
-    ("verdict-not-last", "Score: 4\nI hope this helps.", "pointwise"),
+    ("verdict-then-disowned", "Score: 4\nOn reflection I could not settle on one.", "pointwise"),
+    ("verdict-too-far-up", "Score: 4\n" + "More notes.\n" * 9, "pointwise"),
     ("range", "Score: 3-4", "pointwise"),
     ("out-of-other-max", "Score: 8/10", "pointwise"),
     ("far-outside-scale", "Rating: [[8]]", "pointwise"),
@@ -386,3 +387,22 @@ def test_unscored_constructor_defaults() -> None:
     assert verdict.reasoning == "raw text"
     assert verdict.detail == "empty"
     assert verdict.status == "unscored"
+
+
+TRAILING_CASES = [
+    ("sign-off", "Score: 4\nI hope this helps.", "pointwise", 4.0),
+    ("arena-justified", "Final verdict: [[A>B]]\nA is correct.\n\nB is not.", "pairwise", "A"),
+    ("tie-sentence", "Tie: [[A=B]]\nBoth answers are equally helpful.", "pairwise", "tie"),
+    ("meta-justified", "Winner: Judgment B\nIts score follows its analysis.", "meta", "B"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [c[1:] for c in TRAILING_CASES],
+    ids=[c[0] for c in TRAILING_CASES],
+)
+def test_verdict_followed_by_justification(text: str, kind: str, expected: float | str) -> None:
+    verdict = parse_verdict(f"{REASONING}\n{text}", kind)  # type: ignore[arg-type]
+    assert verdict.value_or_none() == expected, verdict.detail
+    assert verdict.reasoning.startswith(REASONING)

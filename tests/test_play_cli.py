@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -66,3 +67,52 @@ def test_the_scoreboard_updates_live_on_a_terminal(monkeypatch: pytest.MonkeyPat
     shown = buffer.getvalue()
     assert "round 1/6" in shown and "round 6/6" in shown  # every game redraws it ...
     assert "\x1b[" in shown  # ... in place
+
+
+def test_iterations_json_has_accuracy_and_sneaky_success_per_iteration(tmp_path: Path) -> None:
+    out = tmp_path / "game"
+    args = ("play", "spc", "--iterations", "2", "--rounds", "6", "--out", str(out), "--json")
+    code, stdout, _ = run(*args)
+    assert code == 0
+    data = json.loads(stdout)
+    assert [e["iteration"] for e in data["iterations"]] == [0, 1]
+    for entry in data["iterations"]:
+        assert 0.0 <= entry["critic_accuracy"] <= 1.0
+        assert entry["sneaky_success"] == pytest.approx(1.0 - entry["critic_accuracy"])
+    assert data["iterations"][0]["learning"] == "simulated"
+    assert data["simulator"] == ["actor", "sneaky", "critic"]  # it says it is a simulator
+    assert {g["iteration"] for g in data["games"]} == {0, 1}
+    # Played again, the finished game is read back, not replayed.
+    again = json.loads(run(*args)[1])
+    assert again["iterations"] == data["iterations"]
+
+
+def test_a_failing_hook_exits_with_its_code_and_output(tmp_path: Path) -> None:
+    out = tmp_path / "game"
+    hook = "echo step 1; echo 'trainer: CUDA out of memory' >&2; exit 9"
+    args = ("play", "spc", "--iterations", "2", "--rounds", "3", "--out", str(out))
+    result = CliRunner().invoke(cli, [*args, "--train-hook", hook])
+    assert result.exit_code == 9
+    assert "training hook failed after iteration 0 (exit code 9)" in result.output
+    assert "CUDA out of memory" in result.output and "Traceback" not in result.output
+    assert (out / "iter-0" / "records" / "critic.jsonl").is_file()  # the iteration is kept
+
+
+def test_data_without_answers_is_one_clear_line(tmp_path: Path) -> None:
+    data = tmp_path / "q.jsonl"
+    data.write_text('{"prompt": "What is 2 + 2?"}\n')
+    result = CliRunner().invoke(cli, ["play", "spc", "--data", str(data)])
+    assert result.exit_code == 1
+    errors = [ln for ln in result.output.splitlines() if ln.startswith("Error")]
+    assert len(errors) == 1 and "'answer'" in errors[0] and "Traceback" not in result.output
+
+
+def test_a_real_model_without_its_key_fails_the_preflight_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    out = tmp_path / "game"
+    args = ["play", "spc", "--critic", "openai/gpt-4o-mini", "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 5 and "OPENAI_API_KEY" in result.output
+    assert not out.exists()

@@ -66,11 +66,15 @@ EXTRACT_CASES = [
 ]
 
 
+_FALLBACK = {text: want for name, text, want in EXTRACT_CASES if name.startswith("fallback-")}
+
+
 @pytest.mark.parametrize(
     ("text", "expected"), [c[1:] for c in EXTRACT_CASES], ids=[c[0] for c in EXTRACT_CASES]
 )
 def test_extract_answer(text: str, expected: str) -> None:
-    assert extract_answer(text) == expected
+    fallback = expected == _FALLBACK.get(text)
+    assert extract_answer(text, last_number_fallback=fallback) == expected
 
 
 @pytest.mark.parametrize(
@@ -82,10 +86,15 @@ def test_extract_answer_none_without_fallback(text: str) -> None:
     assert extract_answer(text, last_number_fallback=False) is None
 
 
-def test_fallback_can_be_turned_off() -> None:
+def test_fallback_only_when_asked() -> None:
     text = "We computed 12 apples and 7 pears."
-    assert extract_answer(text) == "7"
-    assert extract_answer(text, last_number_fallback=False) is None
+    assert extract_answer(text) is None
+    assert extract_answer(text, last_number_fallback=True) == "7"
+    unsure = "I cannot tell. Step 2 is unclear."
+    assert extract_answer(unsure) is None
+    assert extract_answer(unsure, last_number_fallback=True) == "2"
+    for text, want in _FALLBACK.items():
+        assert extract_answer(text) is None, (text, want)
 
 
 EQUIV_CASES = [

@@ -8,15 +8,17 @@ can count refusals instead of writing bad data.
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from collections.abc import Sequence
+from typing import Any, Literal, NotRequired
 
-from sparring.models._types import ChatMessage
+from typing_extensions import TypedDict
 
 __all__ = [
     "PairKind",
     "PairMeta",
     "PreferencePair",
     "PrmRecord",
+    "RecordMessage",
     "RecordRefused",
     "RlRecord",
     "SftRecord",
@@ -82,10 +84,21 @@ class PreferencePair(TypedDict):
     meta: PairMeta
 
 
+class RecordMessage(TypedDict):
+    """One chat message of a record (the OpenAI shape).
+
+    Declared here, with ``typing_extensions.TypedDict``, so graph states that hold records
+    give JSON schemas on Python 3.11 (pydantic refuses ``typing.TypedDict`` there).
+    """
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str
+
+
 class SftRecord(TypedDict):
     """A supervised example as chat messages (the last one is the target)."""
 
-    messages: list[ChatMessage]
+    messages: list[RecordMessage]
     meta: dict[str, Any]
 
 
@@ -145,7 +158,7 @@ def make_pair(
     return {"prompt": prompt, "chosen": chosen, "rejected": rejected, "meta": pair_meta}
 
 
-def make_sft_record(messages: list[ChatMessage], **meta: Any) -> SftRecord:
+def make_sft_record(messages: Sequence[RecordMessage], **meta: Any) -> SftRecord:
     """Build an SFT record; the last message must be the assistant's non-empty target."""
     if not messages or messages[-1]["role"] != "assistant" or not messages[-1]["content"].strip():
         raise RecordRefused("an SFT record must end with a non-empty assistant message")

@@ -9,6 +9,11 @@ code (``await reward.acall(...)``).
 An unscored verdict is ``None``, never a low number: TRL treats ``None`` as "no reward from this
 function" for that sample. ``openrlhf_reward_func`` adapts a reward to OpenRLHF's remote reward
 function file (``reward_func(queries, prompts, labels)``).
+
+``answer_reward`` is the verifiable reward: 1.0 when the completion's extracted answer equals
+the sample's gold answer, else 0.0. Extraction is strict by default (a completion that states
+no answer earns 0.0, whatever numbers it mentions); the last-number fallback is used only when
+asked for, and every reward's ``config`` says which, for the run to record.
 """
 
 from __future__ import annotations
@@ -20,8 +25,16 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from sparring.agents import Judge
+from sparring.verify import answer_extraction_config, extract_answer, is_equiv
 
-__all__ = ["RewardFunction", "Scorer", "graph_reward", "judge_reward", "openrlhf_reward_func"]
+__all__ = [
+    "RewardFunction",
+    "Scorer",
+    "answer_reward",
+    "graph_reward",
+    "judge_reward",
+    "openrlhf_reward_func",
+]
 
 Scorer = Callable[[str, str, Mapping[str, Any]], Awaitable[float | None]]
 
@@ -59,7 +72,9 @@ class RewardFunction:
         score: Scores one (prompt, completion, per-sample columns); None when it cannot.
         name: Shown by trainers in their logs.
         concurrency: Samples scored at once.
-        cache_size: Scores remembered (prompt and completion as the key).
+        cache_size: Scores remembered (prompt, completion and the sample's columns as the key).
+        config: How the reward is computed, for the run's recorded configuration (e.g.
+            ``{"answer_extraction": "strict"}``); available as ``config``.
     """
 
     def __init__(
@@ -69,18 +84,22 @@ class RewardFunction:
         name: str = "sparring_reward",
         concurrency: int = 32,
         cache_size: int = 100_000,
+        config: Mapping[str, Any] | None = None,
     ) -> None:
         self._score = score
         self.__name__ = name
+        self.config: dict[str, Any] = dict(config or {})
         self._limit = concurrency
-        self._cache: OrderedDict[tuple[str, str], float | None] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str], float | None] = OrderedDict()
         self._cache_size = cache_size
         self._thread = _LoopThread()
 
     async def _one(
         self, sem: asyncio.Semaphore, prompt: str, completion: str, extra: Mapping[str, Any]
     ) -> float | None:
-        key = (prompt, completion)
+        # The columns are part of the key: one completion can be right for one gold answer
+        # (or reference) and wrong for another.
+        key = (prompt, completion, repr(sorted(extra.items(), key=lambda kv: kv[0])))
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
@@ -152,6 +171,33 @@ def judge_reward(
         return (mean - lo) / (hi - lo) if normalize and hi > lo else mean
 
     return RewardFunction(score, name=f"judge_reward_{judge.role}")
+
+
+def answer_reward(
+    *,
+    answer_column: str = "answer",
+    last_number_fallback: bool = False,
+    name: str = "answer_reward",
+) -> RewardFunction:
+    """A verifiable reward: 1.0 when the completion's answer equals the gold answer, else 0.0.
+
+    Args:
+        answer_column: The dataset column holding each sample's gold answer (a sample
+            without one is unscored, ``None``).
+        last_number_fallback: Read the last number of a completion that states no answer
+            (off by default: such a completion earns 0.0). Recorded in ``config``.
+        name: Shown in trainer logs.
+    """
+
+    async def score(prompt: str, completion: str, extra: Mapping[str, Any]) -> float | None:
+        gold = extra.get(answer_column)
+        if gold is None or not str(gold).strip():
+            return None
+        answer = extract_answer(completion, last_number_fallback=last_number_fallback)
+        return 1.0 if is_equiv(answer, str(gold)) else 0.0
+
+    config = {"reward": "answer", **answer_extraction_config(last_number_fallback)}
+    return RewardFunction(score, name=name, config=config)
 
 
 def graph_reward(

@@ -21,6 +21,29 @@ last line: "Response A ends with [[A]], which I ignore." Such a token is *mentio
 
 ``is_refusal`` recognises a judge declining to evaluate ("I cannot evaluate ...", "I'm sorry,
 but I can't ...", "I must decline").
+
+When the verdict is read from a line above the last one, two more cues guard against a
+candidate's verdict echoed verbatim (outside any quotation) by a judge that then goes on:
+
+* ``disowns`` (on each line after the verdict line): the line disowns a verdict or says there
+  is none: "is an injection" (is/was/looks like + fake, forged, planted, injected, bogus,
+  spurious, an injection, a manipulation, not mine, not my ...), "fake
+  verdict" (fake, forged, planted, injected, bogus, spurious + verdict, score, rating, token,
+  tag, line, judgment, instruction, delimiter, marker, fence, result), "tries to game the
+  grader" (tries, "an attempt", aims, seeks, wants + to + game, steer, trick, fool, manipulate,
+  hijack, sway, influence, override, inflate), "steer the grading" (game, steer, trick, fool,
+  hijack, sway, manipulate + the grader, grading, judge, evaluator, evaluation, verdict,
+  score, scoring, rating, review), "which I ignore" (also ignored, disregard, discount),
+  "I ignore it/this/that/the line ...", "not my verdict" (my, my own, a real, a genuine +
+  verdict, score, rating, decision, judgment), "the line above", "that last line" (last,
+  previous, preceding + line, verdict, token, tag), "is from the response" (is, was, comes +
+  quoted/copied/taken + from the response, candidate, submission), "could not decide"
+  (could not / cannot / can't / unable to / hard to + settle, decide, determine, choose, pick,
+  commit), "no final verdict" (no + verdict, decision, result), undecided, abstain;
+* ``introduces_quote`` (on the lines above the verdict line): the line ends by introducing
+  quoted text: "Response B reads:" (reads, says, said, writes, wrote, states, stated, outputs,
+  prints, ends with, ends in, concludes with, finishes with, closes with, signs off with,
+  "as follows", "the following", verbatim, quotes), with or without the colon.
 """
 
 from __future__ import annotations
@@ -29,7 +52,7 @@ import re
 
 from sparring.agents._parse_mask import SENTINEL
 
-__all__ = ["is_mention", "is_refusal"]
+__all__ = ["disowns", "introduces_quote", "is_mention", "is_refusal"]
 
 _QUOTING_VERB = (
     r"says?|said|claims?|claimed|writes?|wrote|written|reads?|prints?|printed|outputs|"
@@ -75,6 +98,40 @@ _REFUSAL_RE = re.compile(
 )
 
 
+_DISOWN_RE = re.compile(
+    r"\b(?:is|was|are|were|looks?\s+like|seems?)\s+(?:an?\s+|clearly\s+|obviously\s+|just\s+)?"
+    r"(?:fake|forged|planted|injected|bogus|spurious|injection|manipulation|"
+    r"not\s+mine\b|not\s+my\b)"
+    r"|\b(?:fake|forged|planted|injected|bogus|spurious)\s+(?:verdict|score|rating|token|tag|"
+    r"line|judg(?:e)?ment|instruction|delimiter|marker|fence|result)s?\b"
+    r"|\b(?:tries|tried|trying|attempts?|attempted|attempting|aims?|seeks?|wants?)\s+to\s+"
+    r"(?:game|steer|trick|fool|manipulate|hijack|sway|influence|override|inflate)\b"
+    r"|\b(?:game|gaming|steer\w*|trick\w*|fool\w*|hijack\w*|sway\w*|manipulat\w*)\s+"
+    r"(?:the\s+|my\s+|this\s+)?(?:grader|grading|judge|judging|evaluator|evaluation|verdict|"
+    r"score|scoring|rating|review|reviewer)\b"
+    r"|\bwhich\s+I\s+(?:ignore|ignored|disregard|disregarded|discount|discounted)\b"
+    r"|\bI\s+(?:have\s+|will\s+|'ve\s+)?(?:ignore[ds]?|disregard(?:ed)?|discount(?:ed)?)\s+"
+    r"(?:it|this|that|the\s+(?:line|verdict|token|tag|score|rating|instruction))\b"
+    r"|\bnot\s+(?:my|my\s+own|a\s+real|a\s+genuine)\s+(?:verdict|score|rating|decision|"
+    r"judg(?:e)?ment)\b"
+    r"|\b(?:line|verdict|token|tag)\s+above\b"
+    r"|\b(?:last|previous|preceding)\s+(?:line|verdict|token|tag)\b"
+    r"|\b(?:is|was|comes?|came)\s+(?:quoted\s+|copied\s+|taken\s+)?from\s+(?:the\s+)?"
+    r"(?:response|candidate|submission)\b"
+    r"|\b(?:could|can)(?:\s*not|n't)\s+(?:settle|decide|determine|choose|pick|commit)\b"
+    r"|\b(?:unable|hard|impossible|difficult)\s+to\s+(?:settle|decide|determine|choose|pick)\b"
+    r"|\bno\s+(?:final\s+|clear\s+)?(?:verdict|decision|result)\b"
+    r"|\bundecided\b|\babstain",
+    re.IGNORECASE,
+)
+_INTRO_RE = re.compile(
+    r"\b(?:reads?|says?|said|writes?|wrote|states?|stated|outputs?|prints?|"
+    r"(?:ends?|ended|concludes?|concluded|finish(?:es|ed)?|closes?|closed|signs?\s+off)\s+"
+    r"(?:with|in)|as\s+follows|the\s+following|verbatim|quotes?)[\s*_]*+:?[\s*_]*+$",
+    re.IGNORECASE,
+)
+
+
 _NEAR = 160  # characters around a token that can hold a cue
 
 
@@ -91,3 +148,13 @@ def is_mention(before: str, after: str) -> bool:
 def is_refusal(lines: list[str]) -> bool:
     """Whether any of ``lines`` (visible text) declines to evaluate."""
     return any(_REFUSAL_RE.search(_plain(line)) for line in lines)
+
+
+def disowns(line: str) -> bool:
+    """Whether ``line`` (visible text after a verdict line) disowns a verdict or gives none."""
+    return _DISOWN_RE.search(_plain(line)) is not None
+
+
+def introduces_quote(line: str) -> bool:
+    """Whether ``line`` (visible text) ends by introducing quoted text ("Response B reads:")."""
+    return _INTRO_RE.search(_plain(line)) is not None

@@ -14,7 +14,11 @@ output of the same length in which quoted material is replaced by ``SENTINEL`` c
 The text is read left to right; the region that opens first is masked whole, so a marker
 inside it (a ``>`` line in a fence, a fence line in a block quote) opens nothing.
 
-``mask_inline`` then hides quoted spans inside one line: ```code```, ``"..."``, ``“...”``,
+``unquote_own_token`` then shows again one quoted span that holds only a double-bracket token
+when the judge's own words introduce it and nothing else precedes it on the line ("My final
+verdict is `[[A]]`", 'Verdict: "[[B>A]]"'): a judge formatting its verdict, not quoting one.
+
+``mask_inline`` hides quoted spans inside one line: ```code```, ``"..."``, ``“...”``,
 ``«...»``, ``「...」`` and ``'...'`` (a single quote counts only where it cannot be an
 apostrophe). A line with an unbalanced backtick run, straight double quote or directional
 quote is hidden entirely, because either side of the odd mark could be the quoted part.
@@ -25,7 +29,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["SENTINEL", "CodeBlock", "Scan", "final_line", "mask_inline", "scan"]
+__all__ = [
+    "SENTINEL",
+    "CodeBlock",
+    "Scan",
+    "final_line",
+    "is_decoration",
+    "mask_inline",
+    "scan",
+    "unquote_own_token",
+]
 
 SENTINEL = "\x00"
 """The character that replaces masked text; no verdict pattern matches it."""
@@ -42,6 +55,12 @@ _SINGLE_QUOTED_RE = re.compile(r"(?<![\w'])'(?=[^\s'])[^'\n]*?[^\s']'(?!\w)")
 _PAIRS = (('"', '"'), ("“", "”"), ("«", "»"), ("「", "」"), ("『", "』"))
 _CLOSING_TAG_LINE_RE = re.compile(r"\s*(?:</[A-Za-z_][\w-]*>\s*)+")
 _NOT_NEWLINE_RE = re.compile(r"[^\n]")
+_LONE_TOKEN_RE = re.compile(r"(?P<q>`+|\")(?P<tok>\s*\[\[[^\[\]\n`\"]{1,8}\]\]\s*)(?P=q)")
+_OWN_LEAD_RE = re.compile(
+    r"[\s*_#-]*(?:(?:so|thus|therefore|hence|overall)[,\s]+)?"
+    r"(?:my\s+(?:final\s+|overall\s+)?verdict|(?:final\s+)?verdict)(?:\s+is)?[\s:*_\-–—]*",
+    re.IGNORECASE,
+)
 _WORD_CHAR_RE = re.compile(r"[^\W_]")
 
 
@@ -186,7 +205,7 @@ def mask_inline(line: str) -> tuple[str, bool]:
     return _blank(line, singles), True
 
 
-def _is_decoration(line: str) -> bool:
+def is_decoration(line: str) -> bool:
     """A line that cannot hold a verdict: no letter or digit, or only closing tags."""
     return _WORD_CHAR_RE.search(line) is None or _CLOSING_TAG_LINE_RE.fullmatch(line) is not None
 
@@ -196,7 +215,23 @@ def final_line(text: str) -> tuple[int, int] | None:
     end = len(text)
     while end >= 0:
         start = text.rfind("\n", 0, end) + 1
-        if not _is_decoration(text[start:end]):
+        if not is_decoration(text[start:end]):
             return start, end
         end = start - 1
     return None
+
+
+def unquote_own_token(line: str, visible: str) -> str:
+    """``visible`` with a lone quoted verdict token shown again (see the module docstring).
+
+    Args:
+        line: The block-masked line (inline quotes still in place).
+        visible: The same line after ``mask_inline``.
+    """
+    m = _LONE_TOKEN_RE.search(line)
+    if m is None or SENTINEL in line[: m.start()] or visible[m.start()] != SENTINEL:
+        return visible
+    if _OWN_LEAD_RE.fullmatch(line[: m.start()]) is None:
+        return visible
+    pad = " " * len(m.group("q"))
+    return visible[: m.start()] + pad + m.group("tok") + pad + visible[m.end() :]

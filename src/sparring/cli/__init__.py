@@ -36,7 +36,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "Write a run's records in a trainer's format (TRL, OpenRLHF, ...).",
     ),
     "graphs": ("sparring.cli._graphs", "graphs", "List the technique graphs."),
-    "play": ("sparring.cli._play", "play", "Play a self-play game (spc) with a live scoreboard."),
+    "play": (
+        "sparring.cli._play",
+        "play",
+        "Play a self-play game (spc, deceptive, prover-verifier), live scoreboard.",
+    ),
     "resume": ("sparring.cli._resume", "resume", "Continue a killed or stopped run."),
     "run": ("sparring.cli._run", "run", "Run a graph over a data set (or one prompt)."),
     "view": ("sparring.cli._view", "view", "Show a run's summary and items."),

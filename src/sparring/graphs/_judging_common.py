@@ -13,7 +13,9 @@ order is counted in ``unscored``, not in ``swaps``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any
+
+from typing_extensions import TypedDict
 
 from sparring.agents import (
     GSM8K_FORMAT,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import statistics
-from typing import Literal, TypedDict
+from typing import Literal
+
+from typing_extensions import TypedDict
 
 from sparring.agents import Verdict
 from sparring.memory.ratings import Battle, bradley_terry

@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sparring._secrets import redact
+from sparring.graphs._sync import dual_node
 from sparring.models import Roles
+from sparring.sim._external import remember_item
 from sparring.trace import NodeEvent, trace_context
 
 __all__ = ["add_traced", "traced"]
@@ -20,6 +22,7 @@ def traced(name: str, fn: Callable[[S], Awaitable[U]], roles: Roles) -> Callable
     """Wrap an async node so its model calls carry ``node=name`` and it emits ``NodeEvent``s."""
 
     async def run(state: S) -> U:
+        _remember(state)
         with trace_context(node=name):
             started = time.perf_counter()
             roles.gateway.emit(NodeEvent(phase="start"))
@@ -42,14 +45,27 @@ def traced(name: str, fn: Callable[[S], Awaitable[U]], roles: Roles) -> Callable
     return run
 
 
+def _remember(state: object) -> None:
+    # The in-process simulator has no other way to know a user's item's ground truth: it is
+    # never in a prompt. Only the simulator reads this book; real models never see it.
+    if isinstance(state, dict) and isinstance(state.get("prompt"), str):
+        answer, reference = state.get("answer"), state.get("reference")
+        remember_item(
+            state["prompt"],
+            answer if isinstance(answer, str) else None,
+            reference if isinstance(reference, str) else None,
+        )
+
+
 def add_traced(
     builder: Any, name: str, fn: Callable[[S], Awaitable[U]], roles: Roles, **options: Any
 ) -> None:
     """Add ``fn`` to ``builder`` as node ``name``, wrapped with ``traced``.
 
+    The node supports both ``ainvoke``/``astream`` and ``invoke``/``stream`` (see ``_sync``).
     LangGraph's ``add_node`` overloads expect a callable protocol with a parameter named
     ``state``, which mypy does not match with the plain callable ``traced`` returns; the node is
     handed over as ``Any`` here, in one place. ``options`` go to ``add_node`` (e.g. ``defer``).
     """
-    node: Any = traced(name, fn, roles)
+    node: Any = dual_node(name, traced(name, fn, roles))
     builder.add_node(name, node, **options)

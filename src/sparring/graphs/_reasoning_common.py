@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypeVar
+
+from typing_extensions import TypedDict
 
 from sparring.errors import LogprobsUnavailableError, MissingGoldError
 from sparring.graphs._nodes import add_traced as add_node

@@ -183,6 +183,25 @@ _CATALOGUE = (
         ("actor", "sneaky", "critic"),
         needs_answer=True,
     ),
+    GraphSpec(
+        "deceptive-feedback",
+        "sparring.graphs.games.deceptive",
+        "create_deceptive_feedback_graph",
+        "Deceptive feedback: a critic argues against the answer; flips measured (WAFER-QA)",
+        "game",
+        ("actor", "critic", "judge"),
+        needs_answer=True,
+        recursion_limit=200,
+    ),
+    GraphSpec(
+        "prover-verifier",
+        "sparring.graphs.games.prover_verifier",
+        "create_prover_verifier_graph",
+        "Prover-verifier game: helpful and sneaky provers, a step-checking verifier",
+        "game",
+        ("actor", "sneaky", "critic"),
+        needs_answer=True,
+    ),
 )
 
 

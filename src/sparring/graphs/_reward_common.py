@@ -13,10 +13,11 @@ import operator
 import statistics
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypedDict, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
+from typing_extensions import TypedDict
 
 from sparring.agents import Actor, Judge, Verdict, verdict_counts
 from sparring.errors import ConfigError, ModelCallError

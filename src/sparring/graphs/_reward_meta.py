@@ -12,10 +12,11 @@ from __future__ import annotations
 import operator
 import warnings
 from itertools import combinations
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 from langgraph.graph import END
 from langgraph.types import Send
+from typing_extensions import TypedDict
 
 from sparring.agents import Judge, MetaJudge, Verdict, verdict_counts
 from sparring.graphs._reward_common import (

@@ -7,7 +7,9 @@ Every technique's state extends ``ItemInput`` and ``RecordsState``. State is pla
 from __future__ import annotations
 
 import operator
-from typing import Annotated, NotRequired, TypedDict
+from typing import Annotated, NotRequired
+
+from typing_extensions import TypedDict
 
 from sparring.records import PreferencePair, PrmRecord, RlRecord, SftRecord
 

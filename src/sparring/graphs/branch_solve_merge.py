@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import operator
-from typing import Annotated, Any, Literal, Required, TypedDict
+from typing import Annotated, Any, Literal, Required
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Send
+from typing_extensions import TypedDict
 
 from sparring.agents import (
     Choice,

@@ -39,13 +39,14 @@ import operator
 import re
 from collections import Counter
 from itertools import islice, product
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Send
+from typing_extensions import TypedDict
 
 from sparring.agents import Actor, Choice, PairOutcome, Planner, Verdict, swap_choice
 from sparring.graphs._judging_common import (

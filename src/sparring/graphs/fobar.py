@@ -26,13 +26,14 @@ backward call never raises: it counts for nothing, and is counted as unscored fo
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Send
+from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, Actor
 from sparring.errors import ModelCallError

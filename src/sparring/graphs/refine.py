@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import itertools
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
+from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, Actor, Critic, StepCritique
 from sparring.errors import ConfigError

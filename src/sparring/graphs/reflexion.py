@@ -26,13 +26,14 @@ from __future__ import annotations
 import hashlib
 import operator
 import re
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
+from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, Actor
 from sparring.errors import ConfigError, ModelCallError

@@ -34,13 +34,14 @@ from __future__ import annotations
 import math
 import operator
 from statistics import fmean
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Send
+from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, Actor, Judge, verdict_counts
 from sparring.graphs._reasoning_certainty import borda_weights, certainty_scores

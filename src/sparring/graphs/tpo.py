@@ -31,13 +31,14 @@ from __future__ import annotations
 import operator
 import statistics
 from itertools import combinations
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Send
+from typing_extensions import TypedDict
 
 from sparring.agents import Judge, PairwiseJudge, verdict_counts
 from sparring.errors import ConfigError

@@ -43,10 +43,22 @@ __all__ = [
 ]
 
 _HOME = {
-    **dict.fromkeys(("SCHEMA_VERSION", "SqliteRunStore", "StoreError", "StoreVersionError"),
-                    "sparring.memory._sqlite_store"),
-    **dict.fromkeys(("RECORD_KINDS", "InputError", "ItemResult", "ItemRow", "ItemStatus",
-                     "RecordKind", "RunStore"), "sparring.memory._store"),
+    **dict.fromkeys(
+        ("SCHEMA_VERSION", "SqliteRunStore", "StoreError", "StoreVersionError"),
+        "sparring.memory._sqlite_store",
+    ),
+    **dict.fromkeys(
+        (
+            "RECORD_KINDS",
+            "InputError",
+            "ItemResult",
+            "ItemRow",
+            "ItemStatus",
+            "RecordKind",
+            "RunStore",
+        ),
+        "sparring.memory._store",
+    ),
 }
 
 

@@ -1,6 +1,8 @@
 """The model layer: ``Model``, ``Roles`` and the ``Gateway`` every call goes through.
 
-LiteLLM is imported on the first call, not here (it takes about two seconds).
+LiteLLM is imported on the first call that needs it, not here (it takes about two seconds);
+calls to an OpenAI-compatible server (``hosted_vllm/...``, ``openai/...`` with an ``api_base``)
+are posted directly (``_openai_fast``) and never import it.
 """
 
 from sparring.models._backend import Backend, BackendRequest, BackendResult
@@ -10,10 +12,12 @@ from sparring.models._gateway import (
     Gateway,
     backend_for,
     default_gateway,
+    litellm_backend,
     set_default_gateway,
 )
 from sparring.models._limiter import AdaptiveLimiter, ConcurrencyPolicy
 from sparring.models._model import Model
+from sparring.models._openai_fast import OpenAICompatBackend, aclose_clients, is_fast_route
 from sparring.models._retry import Failure, RetryPolicy, classify
 from sparring.models._roles import ROLE_NAMES, ModelLike, Roles, as_model
 from sparring.models._types import (
@@ -41,6 +45,7 @@ __all__ = [
     "Gateway",
     "Model",
     "ModelLike",
+    "OpenAICompatBackend",
     "ResponseCache",
     "RetryPolicy",
     "Roles",
@@ -49,11 +54,14 @@ __all__ = [
     "Usage",
     "UsageRow",
     "UsageTotals",
+    "aclose_clients",
     "as_model",
     "backend_for",
     "cache_key",
     "classify",
     "default_gateway",
     "is_cacheable",
+    "is_fast_route",
+    "litellm_backend",
     "set_default_gateway",
 ]

@@ -20,6 +20,7 @@ from sparring.models._backend import Backend, BackendRequest, BackendResult
 from sparring.models._cache import ResponseCache, cache_key, is_cacheable
 from sparring.models._limiter import AdaptiveLimiter, ConcurrencyPolicy
 from sparring.models._model import SAMPLING_FIELDS, Model
+from sparring.models._openai_fast import OpenAICompatBackend, is_fast_route
 from sparring.models._retry import Failure, RetryPolicy, classify
 from sparring.models._types import ChatMessage, Completion, CompletionSet, Usage, as_messages
 from sparring.models._usage import UsageTotals
@@ -39,6 +40,7 @@ __all__ = [
     "Gateway",
     "backend_for",
     "default_gateway",
+    "litellm_backend",
     "set_default_gateway",
 ]
 
@@ -68,8 +70,9 @@ class Gateway:
         concurrency: The adaptive concurrency policy (per model).
         timeout_s: Per-attempt timeout overriding every model's own ``timeout_s``.
         seed: Seed of the backoff jitter, for reproducible waits in tests.
-        backend_factory: Builds the backend for a model (LiteLLM, or LangChain for a
-            ``chat_model``, when None); a hook for custom clients and tests.
+        backend_factory: Builds the backend for a model (``backend_for`` when None;
+            ``litellm_backend`` sends every call through LiteLLM); a hook for custom clients
+            and tests.
     """
 
     def __init__(
@@ -413,11 +416,23 @@ async def _gather_or_cancel(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
 
 
 def backend_for(model: Model) -> Backend:
-    """The default backend: LangChain for a ``chat_model``, LiteLLM otherwise."""
+    """The default backend for a model.
+
+    LangChain for a ``chat_model``; a direct HTTP client shared per event loop for an
+    OpenAI-compatible server that LiteLLM would neither price nor rewrite (see
+    ``sparring.models._openai_fast``); LiteLLM for everything else.
+    """
     if model.chat_model is not None:
         from sparring.models._langchain import LangChainBackend
 
         return LangChainBackend(model)
+    if is_fast_route(model):
+        return OpenAICompatBackend(model)
+    return litellm_backend(model)
+
+
+def litellm_backend(model: Model) -> Backend:
+    """Always LiteLLM (a ``backend_factory`` that turns the fast path off)."""
     from sparring.models._litellm import LiteLLMBackend
 
     return LiteLLMBackend(model)

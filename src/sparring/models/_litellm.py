@@ -39,7 +39,8 @@ def litellm_module() -> ModuleType:
 
 
 def _logprobs_of(choice: Any) -> list[TokenLogprob] | None:
-    raw = getattr(choice, "logprobs", None)
+    """Token log probabilities of a choice, as an object (LiteLLM) or a plain JSON dict."""
+    raw = choice.get("logprobs") if isinstance(choice, dict) else getattr(choice, "logprobs", None)
     content = getattr(raw, "content", None) if raw is not None else None
     if content is None and isinstance(raw, dict):
         content = raw.get("content")

@@ -2,8 +2,11 @@
 
 It is a *simulator*, not a language model: it writes realistic text in the formats sparring's
 prompts ask for, and its roles make mistakes at rates you set, so tests and benchmarks can check
-that algorithms do what the papers claim. It knows nothing beyond its own world (and the hidden
-gold answers you pass it).
+that algorithms do what the papers claim. It knows nothing beyond its own world and the hidden
+ground truth it is given: the gold ``answer`` (or ``reference``) of a data item, which graphs
+hand it with ``remember_item`` when the item starts (never in a prompt). On prompts it was told
+nothing about, its roles still behave by their skills over a hidden rubric drawn from the
+prompt's own words.
 
 Use it as ``sim/<role>`` through LiteLLM (registered when sparring is imported), in process with
 ``SimEngine``, or over HTTP with ``sparring serve-sim``.
@@ -12,6 +15,7 @@ Use it as ``sim/<role>`` through LiteLLM (registered when sparring is imported),
 from sparring.sim._arith import ArithmeticTask, GoldStep, make_problem, parse_problem
 from sparring.sim._context import SimContext
 from sparring.sim._engine import SimEngine, detect_purpose, register_behaviour
+from sparring.sim._external import ExternalItem, forget_items, remember_item
 from sparring.sim._faults import Fault, FaultConfig, FaultInjector, FaultStats
 from sparring.sim._grade import StepTruth, check_steps, quality
 from sparring.sim._open import KeyPoint, OpenTask, make_instruction, parse_instruction
@@ -34,6 +38,7 @@ __all__ = [
     "ActorSkill",
     "ArithmeticTask",
     "CriticSkill",
+    "ExternalItem",
     "Fault",
     "FaultConfig",
     "FaultInjector",
@@ -56,6 +61,7 @@ __all__ = [
     "StepTruth",
     "check_steps",
     "detect_purpose",
+    "forget_items",
     "make_instruction",
     "make_problem",
     "parse_instruction",
@@ -63,6 +69,7 @@ __all__ = [
     "quality",
     "register_behaviour",
     "register_provider",
+    "remember_item",
     "request_from_params",
     "serve",
 ]

@@ -24,7 +24,8 @@ __all__ = [
 ]
 
 Op = Literal["+", "-", "*", "/"]
-StepKind = Literal["add", "sub", "group_mul", "group_add", "mul", "div"]
+# "calc" is a step read from a data set's annotated solution (no world sentence behind it).
+StepKind = Literal["add", "sub", "group_mul", "group_add", "mul", "div", "calc"]
 
 NAMES = (
     "Mia",

@@ -10,7 +10,8 @@ from functools import cached_property
 
 from sparring.prompts._blocks import find_blocks
 from sparring.sim._arith import ArithmeticTask, parse_problem
-from sparring.sim._grade import Task
+from sparring.sim._external import ExternalItem, aspect_quality, aspects_for, lookup_item
+from sparring.sim._grade import Task, quality
 from sparring.sim._open import parse_instruction
 from sparring.sim._profile import SimProfile
 from sparring.sim._rng import rng_for
@@ -53,14 +54,58 @@ class SimContext:
 
     @cached_property
     def task(self) -> Task | None:
-        """The world's task this request is about, read from its text (None if unknown)."""
+        """The task this request is about (None if unknown).
+
+        A world task is read from the text; a data item the simulator was told about
+        (``remember_item``) gives its gold steps, when its answer has them.
+        """
         for source in (self.blocks.get("QUESTION"), self.instructions, self.text):
             if not source:
                 continue
             task: Task | None = parse_problem(source) or parse_instruction(source)
             if task is not None:
                 return task
-        return None
+        return self.external.task if self.external is not None else None
+
+    @cached_property
+    def external(self) -> ExternalItem | None:
+        """The remembered data item whose question this request quotes, if any."""
+        sources = [
+            self.blocks[k] for k in ("QUESTION", "PROMPT", "INSTRUCTION") if k in self.blocks
+        ]
+        sources += [str(m.get("content") or "") for m in self.request.messages]
+        return lookup_item(sources)
+
+    @property
+    def gold(self) -> str | None:
+        """Hidden ground truth: passed with the request, else the remembered item's answer."""
+        if self.request.gold is not None:
+            return self.request.gold
+        return self.external.gold if self.external is not None else None
+
+    @property
+    def question(self) -> str:
+        """The question asked: the remembered item's, a QUESTION block, else the first paragraph."""
+        if self.external is not None:
+            return self.external.question
+        if "QUESTION" in self.blocks:
+            return self.blocks["QUESTION"]
+        users = [m for m in self.request.messages if m.get("role") == "user"]
+        content = str(users[-1].get("content") or "") if users else self.text
+        return content.strip().split("\n\n", 1)[0]
+
+    @property
+    def aspects(self) -> tuple[str, ...]:
+        """The hidden rubric of an open prompt the world did not write (see ``aspects_for``)."""
+        if self.external is not None and self.external.aspects:
+            return self.external.aspects
+        return aspects_for(self.question)
+
+    def quality(self, text: str) -> float:
+        """The true quality of ``text`` as an answer to this request's task, in [0, 1]."""
+        if self.task is None and self.gold is None:
+            return aspect_quality(self.aspects, text)
+        return quality(self.task, text, self.gold)
 
     @property
     def arithmetic(self) -> ArithmeticTask | None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparring.sim._context import SimContext, build_context
-from sparring.sim._grade import quality
 from sparring.sim._profile import SimProfile
 from sparring.sim._types import SimChoice, SimRequest, SimResponse
 
@@ -123,7 +122,7 @@ class SimEngine:
             text, finish = _cut(behaviour(ctx, rng), request)
             logprobs = None
             if request.logprobs:
-                conf = 0.55 + 0.4 * quality(ctx.task, text, request.gold)
+                conf = 0.55 + 0.4 * ctx.quality(text)
                 logprobs = _logprobs(text, conf, rng)
             choices.append(SimChoice(text, finish, logprobs))
         prompt_tokens = len(ctx.text) // 4 + 3 * len(request.messages)

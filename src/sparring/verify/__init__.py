@@ -1,7 +1,8 @@
 r"""Answer extraction and equivalence for verifiable math tasks.
 
 ``extract_answer`` recovers the final answer from a solution (GSM8K ``####``, ``\boxed{}``,
-"The answer is ...", PRM800K ``# Answer`` sections, ``Answer:`` lines, or the last number), and
+"The answer is ...", PRM800K ``# Answer`` sections, ``Answer:`` lines; the last number only
+when asked for with ``last_number_fallback=True``, see ``answer_extraction_config``), and
 ``is_equiv`` decides whether two answers mean the same. Plain answers are compared exactly and
 quickly; only the rest goes to math-verify (imported lazily: importing this package does not
 import sympy).
@@ -16,7 +17,7 @@ Example:
 """
 
 from sparring.verify._equiv import is_equiv
-from sparring.verify._extract import extract_answer
+from sparring.verify._extract import answer_extraction_config, extract_answer
 from sparring.verify._numbers import normalize_number
 
-__all__ = ["extract_answer", "is_equiv", "normalize_number"]
+__all__ = ["answer_extraction_config", "extract_answer", "is_equiv", "normalize_number"]

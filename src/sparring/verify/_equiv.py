@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from sparring.verify._extract import extract_answer
 from sparring.verify._latex import unwrap_commands
 from sparring.verify._normalize import TEXT_COMMANDS, canonical, prepare_latex
 from sparring.verify._numbers import numbers_equal, parse_number
@@ -31,7 +32,7 @@ def is_equiv(pred: str | None, gold: str | None) -> bool:
 
     Args:
         pred: The predicted answer, e.g. from :func:`sparring.verify.extract_answer`.
-        gold: The reference answer.
+        gold: The reference answer (a whole GSM8K solution counts as its ``#### N`` line).
 
     Returns:
         True when equivalent; False when not, when either side is None or empty, or when
@@ -39,6 +40,10 @@ def is_equiv(pred: str | None, gold: str | None) -> bool:
     """
     if pred is None or gold is None or not pred.strip() or not gold.strip():
         return False
+    if "####" in gold:
+        # A whole GSM8K solution given as the gold answer (its data files' ``answer`` field):
+        # the answer is its final line, not every number the worked solution mentions.
+        gold = extract_answer(gold) or gold
     decided = fast_equiv(pred, gold)
     if decided is not None:
         return decided

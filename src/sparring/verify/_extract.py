@@ -9,7 +9,7 @@ from sparring.verify._latex import iter_boxed
 from sparring.verify._normalize import clean_answer
 from sparring.verify._numbers import parse_number
 
-__all__ = ["extract_answer"]
+__all__ = ["answer_extraction_config", "extract_answer"]
 
 # GSM8K calculator annotations, as in "48/2 = <<48/2=24>>24".
 _CALCULATOR_RE = re.compile(r"<<[^<>\n]*>>")
@@ -214,22 +214,26 @@ def _last_number(text: str) -> str | None:
     return last.group(0)
 
 
-def extract_answer(text: str, *, last_number_fallback: bool = True) -> str | None:
+def extract_answer(text: str, *, last_number_fallback: bool = False) -> str | None:
     r"""Recover the final answer from a solution text.
 
     Recognised forms: GSM8K ``#### N``, a ``# Answer`` section (PRM800K), ``\boxed{...}`` and
     ``\fbox{...}`` (nested braces, the last complete one), "The answer is ..." / "the final
     answer is ...", and ``Answer: ...`` lines. Markup (``####``, ``# Answer``, boxed) wins
     over prose (so "... \boxed{44}. Our answer is correct." gives ``44``); within each kind
-    the form that starts last in the text wins. Without any of these, the last number in the
-    text is used, unless ``last_number_fallback`` is False. GSM8K calculator annotations
+    the form that starts last in the text wins. Without any of these there is no answer
+    (None): extraction is strict by default, because a solution that states no answer must
+    not be graded by whatever number it mentions last ("I cannot tell. Step 2 is unclear."
+    is not the answer 2). With ``last_number_fallback=True`` the last number in the text is
+    used instead (for reference solutions, or a run that asks for it and records so with
+    :func:`answer_extraction_config`). GSM8K calculator annotations
     (``<<48/2=24>>``) are ignored. The answer is cleaned: surrounding
     ``$`` and ``**``, trailing periods and a ``\text{...}`` wrapping the whole answer are
     removed.
 
     Args:
         text: The solution, e.g. a model completion or a dataset reference solution.
-        last_number_fallback: Whether to fall back to the last number in the text.
+        last_number_fallback: Fall back to the last number in the text (off by default).
 
     Returns:
         The answer string, or None when nothing is found.
@@ -244,3 +248,15 @@ def extract_answer(text: str, *, last_number_fallback: bool = True) -> str | Non
     if last_number_fallback:
         return _last_number(text)
     return None
+
+
+def answer_extraction_config(last_number_fallback: bool) -> dict[str, str]:
+    """How answers are extracted, as an entry for a run's recorded configuration.
+
+    Args:
+        last_number_fallback: Whether the last-number fallback was asked for.
+
+    Returns:
+        ``{"answer_extraction": "strict"}`` or ``{"answer_extraction": "last_number_fallback"}``.
+    """
+    return {"answer_extraction": "last_number_fallback" if last_number_fallback else "strict"}

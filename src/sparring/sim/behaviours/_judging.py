@@ -7,7 +7,7 @@ import re
 
 from sparring.sim._arith import ArithmeticTask
 from sparring.sim._context import SimContext
-from sparring.sim._grade import quality, word_count
+from sparring.sim._grade import word_count
 from sparring.sim._open import OpenTask
 
 __all__ = ["expected_words", "length_log_ratio", "pairwise_token", "scale_of", "true_quality"]
@@ -17,7 +17,7 @@ _SCALE_RE = re.compile(r"(?:out of|scale of 1 to|from 1 to|1\s*-\s*|1 to )\s*(10
 
 def true_quality(ctx: SimContext, text: str) -> float:
     """The real quality of ``text`` for this request's task, in [0, 1]."""
-    return quality(ctx.task, text, ctx.request.gold)
+    return ctx.quality(text)
 
 
 def expected_words(ctx: SimContext) -> int:

@@ -25,10 +25,18 @@ class WrittenStep:
     error: str | None = None
 
 
-def describe(task: ArithmeticTask, step: WrittenStep, number: int) -> str:
-    """The step as one line of text."""
+_CALC_LEADS = ("", "Working it out, ", "Next, ", "Then ", "Computing this part, ")
+
+
+def describe(
+    task: ArithmeticTask, step: WrittenStep, number: int, rng: random.Random | None = None
+) -> str:
+    """The step as one line of text (``rng`` varies the wording of data-set steps)."""
     a, b, c = fmt_num(step.a), fmt_num(step.b), fmt_num(step.c)
     eq = f"{a} {step.op} {b} = {c}"
+    if step.kind == "calc":  # a step read from a data set's solution: no world sentence
+        lead = rng.choice(_CALC_LEADS) if rng is not None else ""
+        return f"Step {number}: {lead}{eq}."
     items, name = task.items, task.name
     text = {
         "add": f"{name} finds {b} more {items}, so {eq}.",
