@@ -171,3 +171,17 @@ def test_rounds_table_shows_items_per_round_and_correctness(tmp_path: Path) -> N
     assert sum(reached.values()) == 20 and max(reached) >= 2  # failures tried again
     code, out = _cli("view", str(run_dir))
     assert code == 0 and "Rounds (visits of 'act' per item)" in out and "correct in it" in out
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_game_view_snapshot(tmp_path_factory: pytest.TempPathFactory, width: int) -> None:
+    run_dir = tmp_path_factory.mktemp("game") / "spc"
+    code, out = _cli("run", "spc-game", "--sim-tasks", "3", "--out", str(run_dir), "--seed", "2",
+                     "--concurrency", "1")
+    assert code == 0, out
+    with RunQuery(run_dir) as query:
+        text = _render(render_item(query, query.find("#1")), width, run_dir)
+    assert "game moves" in text and "outcome" in text and "critic_reward" in text
+    if "sneaky move" in text:  # the generator tampered: both versions of the step are shown
+        assert "original" in text and "tampered" in text and "rollouts solved" in text
+    assert_text_snapshot(text, f"view-item-spc-game-{width}")

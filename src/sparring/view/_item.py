@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from sparring.view._game import render_game
 from sparring.view._query import ItemRef, RunQuery
 from sparring.view._reading import Reading, read_calls
 from sparring.view._timeline import Call, Timeline, Visit, build_timeline
@@ -169,4 +170,8 @@ def render_item(query: RunQuery, ref: ItemRef, *, full: bool = False) -> Rendera
     timeline = build_timeline(query.events_of(ref.item_id))
     if not timeline.rounds and not timeline.loose_calls:
         header.append("no events recorded for this item yet\n", style="dim")
-    return Group(header, _tree(ref, timeline, full), _records(query, ref, full))
+    parts: list[RenderableType] = [header, _tree(ref, timeline, full)]
+    if (game := render_game(query.output_of(ref.index))) is not None:
+        parts.append(game)
+    parts.append(_records(query, ref, full))
+    return Group(*parts)
