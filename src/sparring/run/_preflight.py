@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Iterable
 
 from sparring.errors import ModelCallError, PreflightError
-from sparring.models import Gateway, Model, RetryPolicy, Roles
+from sparring.models import Gateway, Model, RetryPolicy, Roles, is_fast_route
 from sparring.models._keys import key_status
 
 __all__ = ["preflight", "preflight_problems"]
@@ -21,7 +21,9 @@ _PROBE_TIMEOUT_S = 30.0
 
 
 def _resolve_problem(model: Model) -> str | None:
-    if model.chat_model is not None or model.is_simulated:
+    # Fast-route models (OpenAI-compatible servers) never go through LiteLLM: importing it
+    # (about 2 s) only to resolve them would be the slowest part of a local run's start.
+    if model.chat_model is not None or model.is_simulated or is_fast_route(model):
         return None
     from sparring.models._litellm import litellm_module
 
