@@ -32,9 +32,12 @@ lint: $(STAMP)  ## ruff and mypy (strict)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
 
-bench: $(STAMP)  ## benchmarks: model-layer overhead ratios, resume start-up and memory
+bench: $(STAMP)  ## benchmarks: model layer, resume, throughput, viewer, verdict parsing
 	$(PY) benchmarks/bench_model_layer.py
 	$(PY) benchmarks/bench_resume.py
+	$(PY) benchmarks/bench_throughput.py --quick
+	$(PY) benchmarks/bench_view.py
+	$(PY) benchmarks/bench_verdict_parsing.py
 
 clean:  ## remove the virtual environment
 	rm -rf $(VENV)

@@ -183,3 +183,13 @@ def test_sigterm_stops_a_run_resumable_with_exit_130(tmp_path: Path) -> None:
     assert run.store.status()[0] == "stopped"
     assert run.store.counts().get("pending", 0) + run.store.counts().get("running", 0) > 0
     run.close()
+
+
+def test_the_answer_extraction_rule_is_recorded_in_the_run(tmp_path: Path) -> None:
+    from sparring.models import Roles
+
+    run = Run.create(tmp_path / "r", graph="irpo", roles=Roles())
+    run.close()
+    reopened = Run.open(tmp_path / "r")
+    assert reopened.config.answer_extraction == "strict"
+    reopened.close()

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,6 +47,9 @@ class RunConfig(BaseModel):
             so resumed and same-seed runs send identical prompts.
         created: Unix time of creation.
         version: sparring's version at creation.
+        answer_extraction: How the graphs read final answers (``verify.extract_answer``):
+            ``strict`` (a stated answer only; the graphs' setting) is recorded so a run's
+            correctness figures say which rule produced them.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -64,6 +67,7 @@ class RunConfig(BaseModel):
     nonce_key: str = Field(default_factory=lambda: secrets.token_hex(16), repr=False)
     created: float = Field(default_factory=time.time)
     version: str = ""
+    answer_extraction: Literal["strict", "last_number_fallback"] = "strict"
 
 
 def nonce_key_for(seed: int, graph: str) -> str:
