@@ -61,7 +61,7 @@ def test_bad_thresholds_are_a_usage_error() -> None:
 def test_the_scoreboard_updates_live_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     buffer = io.StringIO()
     terminal = Console(file=buffer, force_terminal=True, width=100, color_system=None)
-    monkeypatch.setattr("sparring.cli._play.console", terminal)
+    monkeypatch.setattr("sparring.cli._play._spc.console", terminal)
     code, _, _ = run("play", "spc", "--rounds", "6", "--concurrency", "1")
     assert code == 0
     shown = buffer.getvalue()
