@@ -7,6 +7,8 @@
 #   KEEP=1 scripts/fresh_clone.sh     # keep the clone and print where it is
 set -euo pipefail
 
+# A new user's shell: no venv of ours (CI exports VENV, which make would honour).
+unset VENV CI_VENV VIRTUAL_ENV
 REPO="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/sparring-clone.XXXXXX")"
 [[ -n ${KEEP:-} ]] || trap 'rm -rf "$TMP"' EXIT
@@ -16,8 +18,9 @@ cd "$TMP/sparring"
 [[ -z $(git -C "$REPO" status --porcelain --untracked-files=no) ]] \
   || echo "fresh-clone: note: uncommitted changes in $REPO are not in the clone" >&2
 
-make quickstart
+make quickstart VENV=.venv
 export_dir=runs/quickstart/export/trl-dpo
 [[ -d $export_dir ]] || { echo "fresh-clone: make quickstart wrote no $export_dir" >&2; exit 1; }
-make test PYTEST_ARGS="-q -p no:cacheprovider tests/test_cli.py"
+make test VENV=.venv PYTEST_ARGS="-q -p no:cacheprovider tests/test_cli.py"
+[[ -x .venv/bin/sparring ]] || { echo "fresh-clone: no .venv in the clone" >&2; exit 1; }
 echo "fresh-clone: ok ($TMP/sparring)"
