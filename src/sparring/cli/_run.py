@@ -17,7 +17,8 @@ from sparring.cli._execute import execute_run
 from sparring.cli._exit import EXIT_CODES_HELP
 from sparring.cli._roles import role_options, roles_from_options
 from sparring.errors import ConfigError, OptionError
-from sparring.graphs import REGISTRY
+from sparring.graphs import REGISTRY, GraphSpec
+from sparring.models import Roles
 from sparring.run import Budget, FieldMap, InputProblem, Run, preflight
 
 __all__ = ["parse_options", "run"]
@@ -152,12 +153,7 @@ def run(
     if banner := simulator_banner(roles, spec.roles):
         err_console.print(banner)
     graph_options = parse_options(options)
-    try:
-        spec.check_options(roles, graph_options)  # before anything is written
-    except OptionError as err:
-        raise click.UsageError(str(err)) from None
-    if not no_preflight:
-        asyncio.run(preflight(roles, spec.roles))
+    _check_before_writing(spec, roles, graph_options, preflight_models=not no_preflight)
     run_dir = out_dir or _default_dir(graph)
     existed = run_dir.exists()
     try:
@@ -190,17 +186,35 @@ def run(
         )
         _ingest(handle, data, field_map, strict=strict, limit=limit)
     console.print(f"run directory: [bold]{handle.dir}[/]")
-    if not sum(handle.store.counts().values()):
-        handle.close()
-        if not existed:  # ours, and empty: leave no stub that would block the next try
-            shutil.rmtree(handle.dir, ignore_errors=True)
-        raise click.ClickException(
-            "nothing to run: no usable item was read (see the skipped lines above)"
-        )
+    _refuse_if_empty(handle, created=not existed)
     code = asyncio.run(
         execute_run(handle, roles=roles, show_output=prompt_text is not None, check=False)
     )
     raise SystemExit(int(code))
+
+
+def _check_before_writing(
+    spec: GraphSpec, roles: Roles, options: dict[str, Any], *, preflight_models: bool
+) -> None:
+    """Graph options (usage error) and, unless skipped, the preflight of every role's model."""
+    try:
+        spec.check_options(roles, options)
+    except OptionError as err:
+        raise click.UsageError(str(err)) from None
+    if preflight_models:
+        asyncio.run(preflight(roles, spec.roles))
+
+
+def _refuse_if_empty(handle: Run, *, created: bool) -> None:
+    """Stop when no item was read; a folder this command made is removed, so a retry works."""
+    if sum(handle.store.counts().values()):
+        return
+    handle.close()
+    if created:
+        shutil.rmtree(handle.dir, ignore_errors=True)
+    raise click.ClickException(
+        "nothing to run: no usable item was read (see the skipped lines above)"
+    )
 
 
 def _ingest(handle: Run, data: Path, fields: FieldMap, *, strict: bool, limit: int | None) -> None:

@@ -76,12 +76,11 @@ def export_run(
         refuse=lambda why: refused.update([why]),
     )
     first = next(source, None)
-    earlier = {
-        k.split("/", 1)[1]: v for k, v in store.counters().items() if k.startswith("refused/")
-    }
-    total = Counter(earlier) + refused
+    earlier = Counter(
+        {k.split("/", 1)[1]: v for k, v in store.counters().items() if k.startswith("refused/")}
+    )
     if first is None:  # nothing to write: no empty file that `load_dataset` would choke on
-        return ExportReport(path=out, format=fmt, rows=0, refused=dict(total))
+        return ExportReport(path=out, format=fmt, rows=0, refused=dict(earlier + refused))
     (out / "data").mkdir(parents=True, exist_ok=True)
     with tmp.open("w", encoding="utf-8") as fh:
         for row in itertools.chain([first], source):
@@ -89,7 +88,7 @@ def export_run(
             rows += 1
     tmp.replace(target)
     config = store.load_config() or {}
-    total = Counter(earlier) + refused  # the refusals met while writing count too
+    total = earlier + refused  # the run's refusals and those met while writing
     card = _CARD.format(
         name=f"{run_name} ({fmt})",
         run=run_name,

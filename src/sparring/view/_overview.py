@@ -41,10 +41,7 @@ def topology(graph: str) -> Topology | None:
     return nodes, edges
 
 
-def _topology_table(graph: str, stats: list[NodeStat], items: int) -> Table | None:
-    shape = topology(graph)
-    if shape is None:
-        return None
+def _topology_table(shape: Topology, stats: list[NodeStat], items: int) -> Table:
     nodes, edges = shape
     by_node = {s.node: s for s in stats}
     table = Table(title="Graph (visits and time per node)", box=box.SIMPLE_HEAD)
@@ -84,18 +81,17 @@ def _in_cycles(edges: list[tuple[str, str, bool]]) -> set[str]:
     return looped
 
 
-def _loop_node(graph: str, stats: list[NodeStat], items: int) -> NodeStat | None:
+def _loop_node(shape: Topology, stats: list[NodeStat], items: int) -> NodeStat | None:
     """The most visited node on a cycle of the graph, if items went round it at all."""
-    shape = topology(graph)
-    looped = _in_cycles(shape[1]) if shape is not None else set()
+    looped = _in_cycles(shape[1])
     candidates = [s for s in stats if s.node in looped and items and s.visits > items]
     return max(candidates, key=lambda s: s.visits, default=None)
 
 
 def _rounds_table(
-    query: RunQuery, graph: str, stats: list[NodeStat], items: int
+    query: RunQuery, shape: Topology, stats: list[NodeStat], items: int
 ) -> RenderableType | None:
-    node = _loop_node(graph, stats, items)
+    node = _loop_node(shape, stats, items)
     if node is None:
         return None
     visits = query.visits_per_item(node.node)
@@ -122,10 +118,11 @@ def render_overview(query: RunQuery, summary: RunSummary) -> RenderableType:
     stats = query.node_stats()
     items = sum(v for k, v in summary.items.items() if k in ("done", "failed"))
     parts: list[RenderableType] = [summary_renderable(summary)]
-    if (table := _topology_table(summary.graph, stats, items)) is not None:
-        parts.append(table)
-    if (rounds := _rounds_table(query, summary.graph, stats, items)) is not None:
-        parts.append(rounds)
+    shape = topology(summary.graph)  # built once: the graph's factory is not free
+    if shape is not None:
+        parts.append(_topology_table(shape, stats, items))
+        if (rounds := _rounds_table(query, shape, stats, items)) is not None:
+            parts.append(rounds)
     hint = f"one item's trace: sparring view {query.dir} --item '#1' (ids: --list)"
     parts.append(Text(hint, style="dim"))
     return Group(*parts)

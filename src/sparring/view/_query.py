@@ -68,7 +68,7 @@ class RunQuery:
             raise ConfigError(f"{self.dir} is not a run directory (it has no run.sqlite)")
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         try:
-            self._meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+            self._db.execute("SELECT key FROM meta LIMIT 1").fetchall()
         except sqlite3.DatabaseError as err:
             self._db.close()
             raise ConfigError(f"{path} is not a sparring run store ({err})") from None
@@ -76,9 +76,8 @@ class RunQuery:
     # -- the run ----------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
         """The run's config (graph, roles, options, seed, ...)."""
-        self._meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        found = self._meta.get("config")
-        data: dict[str, Any] = json.loads(found) if found else {}
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
+        data: dict[str, Any] = json.loads(row[0]) if row else {}
         return data
 
     def status(self) -> tuple[str, str | None]:

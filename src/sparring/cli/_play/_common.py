@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from sparring.models import Roles
 
 __all__ = [
     "ROLES",
+    "data_options",
     "game_folder",
     "game_items",
     "note_resume",
@@ -34,6 +35,24 @@ __all__ = [
 
 ROLES = ("actor", "sneaky", "critic")
 _HOOK_TAIL_LINES = 20
+
+
+def data_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--data FILE`` and the field names that read problems with gold answers from it."""
+    for option in reversed(
+        (
+            click.option(
+                "--data",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                help="Problems with gold answers: .jsonl, .csv or .parquet.",
+            ),
+            click.option("--prompt-field", default="prompt", show_default=True),
+            click.option("--answer-field", default="answer", show_default=True),
+            click.option("--id-field", default="id", show_default=True),
+        )
+    ):
+        func = option(func)
+    return func
 
 
 def share(hits: int, total: int) -> str:

@@ -15,6 +15,7 @@ from rich.table import Table
 from sparring.cli._console import console, err_console, simulator_banner
 from sparring.cli._play._common import (
     ROLES,
+    data_options,
     game_folder,
     game_items,
     note_resume,
@@ -80,14 +81,7 @@ def pv_table(rounds: list[PvRound], total: int) -> Table:
     show_default=True,
     help="Simulated learning rate of each round's learner.",
 )
-@click.option(
-    "--data",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Problems with gold answers: .jsonl, .csv or .parquet.",
-)
-@click.option("--prompt-field", default="prompt", show_default=True)
-@click.option("--answer-field", default="answer", show_default=True)
-@click.option("--id-field", default="id", show_default=True)
+@data_options
 @click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True)
 @click.option(
     "--train-hook",

@@ -13,7 +13,14 @@ from rich.live import Live
 from rich.table import Table
 
 from sparring.cli._console import console, err_console, simulator_banner
-from sparring.cli._play._common import ROLES, game_folder, play, report_hook, sim_roles
+from sparring.cli._play._common import (
+    ROLES,
+    data_options,
+    game_folder,
+    play,
+    report_hook,
+    sim_roles,
+)
 from sparring.cli._play._spc_tables import iterations_table, scoreboard_table
 from sparring.cli._roles import role_options, roles_from_options
 from sparring.errors import ConfigError, OptionError
@@ -40,7 +47,7 @@ _GRAPH_OPTIONS = (
 
 
 def _spc_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option(
             "--iterations",
             type=click.IntRange(1, 1000),
@@ -53,14 +60,7 @@ def _spc_options(func: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="Games per iteration [default: 20 world problems, or every row of --data].",
         ),
-        click.option(
-            "--data",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="Problems with gold answers: .jsonl, .csv or .parquet.",
-        ),
-        click.option("--prompt-field", default="prompt", show_default=True),
-        click.option("--answer-field", default="answer", show_default=True),
-        click.option("--id-field", default="id", show_default=True),
+        data_options,
         click.option(
             "--out",
             "out_dir",
