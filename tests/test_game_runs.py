@@ -164,6 +164,29 @@ def test_cli_other_settings_on_the_same_folder_is_one_clear_line(tmp_path: Path)
 
 
 @pytest.mark.parametrize(
+    ("game", "first", "second", "named"),
+    [
+        (["deceptive", "--feedback-rounds", "1", "--defence", "none"], ["--games", "3"],
+         ["--games", "5"], "--games 3 (asked: 5)"),
+        (["prover-verifier", "--rounds", "1", "--games", "3"], ["--learning-rate", "1.5"],
+         ["--learning-rate", "0.5"], "--learning-rate 1.5 (asked: 0.5)"),
+    ],
+)  # fmt: skip
+def test_a_resume_with_other_game_settings_is_refused_and_changes_nothing(
+    tmp_path: Path, game: list[str], first: list[str], second: list[str], named: str
+) -> None:
+    out = tmp_path / "game"
+    played = CliRunner().invoke(cli, ["play", *game, *first, "--out", str(out)])
+    assert played.exit_code == 0, played.output
+    runs = sorted(p.parent for p in out.glob("*/run.sqlite"))
+    before = [_attempts(r) for r in runs]
+    again = CliRunner().invoke(cli, ["play", *game, *second, "--out", str(out)])
+    assert again.exit_code == 2, again.output
+    assert named in again.output and "Traceback" not in again.output
+    assert [_attempts(r) for r in runs] == before  # no game added, none replayed
+
+
+@pytest.mark.parametrize(
     ("module", "args", "last"),
     [
         ("_deceptive", ["deceptive", "--games", "3", "--feedback-rounds", "1"], "games 9/9"),

@@ -191,6 +191,7 @@ def deceptive(
         game = play_deceptive_runs(
             folder, roles, items, defences=defences, settings=settings, seed=seed,
             concurrency=concurrency, on_item=screen.on_item, on_defence=screen.on_defence,
+            pinned={"data": str(data) if data else None},
         )  # fmt: skip
         run_live(game, screen.table(), screen, on=console, refresh=8)
     if as_json:

@@ -147,6 +147,7 @@ def prover_verifier(
         game = play_prover_verifier_runs(
             folder, roles, items, rounds=rounds, learning_rate=learning_rate, seed=seed,
             concurrency=concurrency, hook=hook, on_round=screen.on_round,
+            pinned={"train_hook": train_hook, "data": str(data) if data else None},
         )  # fmt: skip
         run_live(game, pv_table([], rounds), screen, on=console, refresh=4)
     if as_json:

@@ -9,12 +9,13 @@ next round's run config, so a resumed round plays with the models it started wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from sparring.graphs.games._conditions import ConditionResult, ItemDone, play_condition
 from sparring.graphs.games._hooks import TrainingHook
+from sparring.graphs.games._pinned import pin_settings
 from sparring.graphs.games.deceptive import Defence
 from sparring.graphs.games.prover_verifier import (
     PvRound,
@@ -43,6 +44,7 @@ async def play_deceptive_runs(
     concurrency: int = 8,
     on_item: Callable[[str, Any, str], None] | None = None,
     on_defence: Callable[[str, ConditionResult], None] | None = None,
+    pinned: Mapping[str, Any] | None = None,
 ) -> dict[str, ConditionResult]:
     """Play (or resume) the deceptive-feedback game once per defence, each as a run.
 
@@ -56,10 +58,13 @@ async def play_deceptive_runs(
         concurrency: Games in flight at once.
         on_item: ``(defence, item row, status)`` as each game finishes.
         on_defence: ``(defence, result)`` as each defence's run is played.
+        pinned: Further settings that a resume must repeat (e.g. the data file).
 
     Raises:
+        ConfigError: The folder was played with other settings (games, seed, ``pinned``).
         GameStopped: A run stopped (resumable).
     """
+    pin_settings(game_dir, {**(pinned or {}), "games": len(items), "seed": seed})
     out: dict[str, ConditionResult] = {}
     for defence in defences:
         done: ItemDone | None = None if on_item is None else _bound(on_item, defence)
@@ -109,6 +114,7 @@ async def play_prover_verifier_runs(
     hook: TrainingHook | None = None,
     on_round: Callable[[PvRound], None] | None = None,
     on_item: Callable[[str, Any, str], None] | None = None,
+    pinned: Mapping[str, Any] | None = None,
 ) -> list[PvRound]:
     """Play (or resume) the prover-verifier game, each round as the run ``round-R``.
 
@@ -125,11 +131,16 @@ async def play_prover_verifier_runs(
             players learn by the simulated learning rule.
         on_round: Called with each round's result.
         on_item: ``(round-R, item row, status)`` as each game finishes.
+        pinned: Further settings that a resume must repeat (e.g. the hook's command).
 
     Raises:
+        ConfigError: The folder was played with other settings (games per round, learning
+            rate, seed, ``pinned``).
         GameStopped: A round's run stopped (resumable).
         HookFailed: The hook failed (the rounds played are kept; playing again retries it).
     """
+    settings = {"games": len(items(0)), "learning_rate": learning_rate, "seed": seed}
+    pin_settings(game_dir, {**(pinned or {}), **settings})
     out: list[PvRound] = []
     for r in range(rounds):
         name = f"round-{r}"
