@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?= -q
 STAMP := $(VENV)/.installed
 
-.PHONY: help quickstart demo test lint bench clean
+.PHONY: help quickstart demo test lint bench clean test-trainers
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,12 +32,24 @@ lint: $(STAMP)  ## ruff and mypy (strict)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
 
-bench: $(STAMP)  ## benchmarks: model layer, resume, throughput, viewer, verdict parsing
+bench: $(STAMP)  ## benchmarks: model layer, resume, throughput, viewer, verdict parsing, rewards
 	$(PY) benchmarks/bench_model_layer.py
 	$(PY) benchmarks/bench_resume.py
 	$(PY) benchmarks/bench_throughput.py --quick
 	$(PY) benchmarks/bench_view.py
 	$(PY) benchmarks/bench_verdict_parsing.py
+	$(PY) benchmarks/bench_rewards.py
+	$(PY) benchmarks/bench_search_budget.py --items 30
+
+TRAIN_VENV ?= .venv-train
+TRAIN_STAMP := $(TRAIN_VENV)/.installed
+
+$(TRAIN_STAMP): requirements/train.lock requirements/openrlhf.lock pyproject.toml scripts/install_train.sh
+	PYTHON=$(PYTHON) scripts/install_train.sh $(TRAIN_VENV)
+	touch $(TRAIN_STAMP)
+
+test-trainers: $(TRAIN_STAMP)  ## trainer venv (train.lock: TRL, CPU torch, OpenRLHF), then tests/trainers
+	$(TRAIN_VENV)/bin/python -m pytest $(PYTEST_ARGS) tests/trainers
 
 clean:  ## remove the virtual environment
 	rm -rf $(VENV)

@@ -7,7 +7,12 @@ import pytest
 from sparring import Roles
 from sparring.agents import Judge
 from sparring.models import Gateway
-from sparring.rewards import RewardFunction, judge_reward, openrlhf_reward_func
+from sparring.rewards import (
+    AllUnscoredWarning,
+    RewardFunction,
+    judge_reward,
+    openrlhf_reward_func,
+)
 from sparring.sim import SimWorld
 
 
@@ -37,8 +42,10 @@ def test_judge_reward_ranks_right_above_wrong_and_caches() -> None:
 
 def test_unscored_is_none_never_a_low_number() -> None:
     reward = judge_reward(_judge(Gateway()))
-    values = reward(["What is 2+2?", "What is 2+2?"], [":", "Solution"])
+    with pytest.warns(AllUnscoredWarning, match="no sample of 2 was scored: .*degenerate"):
+        values = reward(["What is 2+2?", "What is 2+2?"], [":", "Solution"])
     assert values == [None, None]
+    assert reward.last_batch.unscored == 2
 
 
 async def test_async_call_and_conversational_completions() -> None:

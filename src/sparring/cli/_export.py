@@ -10,7 +10,7 @@ import click
 from sparring.cli._console import console, err_console
 from sparring.cli._exit import ExitCode
 from sparring.errors import ConfigError
-from sparring.export import FORMATS, SOURCE, Format
+from sparring.export import FORMATS, PAIR_KINDS, SOURCE, Format
 from sparring.run import Run
 
 __all__ = ["export"]
@@ -23,7 +23,9 @@ __all__ = ["export"]
     "fmt",
     type=click.Choice(FORMATS),
     required=True,
-    help="trl-dpo, trl-kto, sft, openrlhf, rl (SPC roles) or prm (step labels).",
+    help="trl-dpo, trl-kto, sft, openrlhf, rl (game roles, multi-turn episodes), prm (step "
+    "labels), prompts (prompt + gold answer, for GRPO/PPO) or instructions (self-instructed "
+    "prompts, a next run's --data).",
 )
 @click.option(
     "--out",
@@ -35,13 +37,28 @@ __all__ = ["export"]
 @click.option(
     "--conversational",
     is_flag=True,
-    help="Chat-message columns instead of strings (trl-dpo, trl-kto, openrlhf).",
+    help="Chat-message columns instead of strings (trl-dpo, trl-kto, openrlhf, rl).",
 )
-def export(run_dir: Path, fmt: str, out_dir: Path | None, meta: bool, conversational: bool) -> None:
+@click.option(
+    "--kind",
+    type=click.Choice(PAIR_KINDS),
+    help="Only pairs of this kind (e.g. Meta-Rewarding's response vs judgment pairs).",
+)
+@click.option("--role", help="Only records that train this role (actor, judge, critic, sneaky...).")
+def export(
+    run_dir: Path,
+    fmt: str,
+    out_dir: Path | None,
+    meta: bool,
+    conversational: bool,
+    kind: str | None,
+    role: str | None,
+) -> None:
     """Write RUN_DIR's records as a datasets-loadable folder (data/train.jsonl + README.md).
 
     Ties, unscored verdicts and identical pairs never reach an export; the count of each
     refusal is printed. When no row survives, nothing is written and the exit code is 6.
+    An rl export of several roles writes one dataset config per role unless --role picks one.
     """
     try:
         handle = Run.open(run_dir)
@@ -50,17 +67,27 @@ def export(run_dir: Path, fmt: str, out_dir: Path | None, meta: bool, conversati
             out_dir or run_dir / "export" / fmt,
             meta=meta,
             conversational=conversational,
+            kind=kind,
+            role=role,
         )
     except ConfigError as err:
         raise click.ClickException(str(err)) from None
-    refused = ", ".join(f"{v} {k}" for k, v in sorted(report.refused.items())) or "none"
+    refused = _counts(report.refused)
+    if report.left_out:
+        refused += f"; left out by the filters: {_counts(report.left_out)}"
     if not report.rows:
-        kind = SOURCE[cast(Format, fmt)]
+        source = SOURCE[cast(Format, fmt)]
         err_console.print(
-            f"nothing to export as {fmt}: the run has no usable {kind} records "
+            f"nothing to export as {fmt}: the run has no usable {source} records "
             f"(refused: {refused}); nothing was written"
         )
         raise SystemExit(int(ExitCode.NOTHING_EXPORTED))
-    console.print(
-        f"wrote {report.rows} rows to {report.path / 'data' / 'train.jsonl'} (refused: {refused})"
-    )
+    where = report.path / "data" / "train.jsonl"
+    if list(report.configs) != ["default"]:
+        where = report.path / "data"
+        refused += "; one config per role: " + _counts(report.configs)
+    console.print(f"wrote {report.rows} rows to {where} (refused: {refused})")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none"

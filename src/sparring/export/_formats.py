@@ -1,4 +1,4 @@
-"""Row builders for each trainer format (TRL DPO/KTO/SFT/PRM, OpenRLHF, offline RL)."""
+"""Row builders for each trainer format (TRL DPO/KTO/SFT/PRM, OpenRLHF, offline RL, prompts)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,17 @@ from typing import Any, Literal
 
 __all__ = ["FORMATS", "Format", "rows_for"]
 
-Format = Literal["trl-dpo", "trl-kto", "sft", "openrlhf", "rl", "prm"]
-FORMATS: tuple[Format, ...] = ("trl-dpo", "trl-kto", "sft", "openrlhf", "rl", "prm")
+Format = Literal["trl-dpo", "trl-kto", "sft", "openrlhf", "rl", "prm", "prompts", "instructions"]
+FORMATS: tuple[Format, ...] = (
+    "trl-dpo",
+    "trl-kto",
+    "sft",
+    "openrlhf",
+    "rl",
+    "prm",
+    "prompts",
+    "instructions",
+)
 SOURCE: dict[Format, str] = {
     "trl-dpo": "pairs",
     "trl-kto": "pairs",
@@ -16,6 +25,8 @@ SOURCE: dict[Format, str] = {
     "openrlhf": "pairs",
     "rl": "rl",
     "prm": "prm",
+    "prompts": "items",  # the run's items (prompt + gold answer), not its records
+    "instructions": "instructions",  # self-instructed prompts: the next run's --data
 }
 Row = dict[str, Any]
 Refuse = Callable[[str], None]
@@ -99,12 +110,46 @@ def _rl(records: Iterable[Row], conversational: bool, refuse: Refuse) -> Iterato
         if not str(rec.get("answer", "")).strip():
             refuse("empty answer")
             continue
-        yield {
-            "prompt": rec["prompt"],
-            "answer": rec["answer"],
+        # The system turn goes in the row (a message, or a column), not only in meta.system.
+        system = str((rec.get("meta") or {}).get("system") or "")
+        row: Row = {
+            "prompt": _rl_prompt(rec["prompt"], system, conversational),
+            "answer": _assistant(rec["answer"]) if conversational else rec["answer"],
             "reward": float(rec["reward"]),
-            "_meta": rec.get("meta", {}),
         }
+        if not conversational:
+            row["system"] = system
+        if rec.get("messages"):  # a multi-turn episode: the conversation, a reward per turn
+            row["messages"] = rec["messages"]
+            row["turn_rewards"] = [float(r) for r in rec.get("turn_rewards") or []]
+        yield {**row, "_meta": rec.get("meta", {})}
+
+
+def _rl_prompt(prompt: str, system: str, conversational: bool) -> Any:
+    if not conversational:
+        return prompt
+    return [{"role": "system", "content": system}, *_user(prompt)] if system else _user(prompt)
+
+
+def _prompts(records: Iterable[Row], conversational: bool, refuse: Refuse) -> Iterator[Row]:
+    # Always chat messages: the system turn must reach GRPO/PPO, which apply the chat template.
+    for rec in records:
+        yield {"prompt": rec["prompt"], "answer": rec["answer"], "_meta": rec.get("meta", {})}
+
+
+def _instructions(records: Iterable[Row], conversational: bool, refuse: Refuse) -> Iterator[Row]:
+    # Rows that ``sparring run --data`` reads: ``id`` and ``prompt`` (no gold: none is known).
+    seen: set[str] = set()
+    for rec in records:
+        prompt = str(rec.get("prompt", "")).strip()
+        key = " ".join(prompt.lower().split())
+        if not prompt or key in seen:
+            refuse("duplicate prompt" if prompt else "empty prompt")
+            continue
+        seen.add(key)
+        meta = rec.get("meta", {})
+        row_id = str(meta.get("id") or f"instruction-{len(seen)}")
+        yield {"id": row_id, "prompt": prompt, "_meta": meta}
 
 
 def _prm(records: Iterable[Row], conversational: bool, refuse: Refuse) -> Iterator[Row]:
@@ -128,6 +173,8 @@ _BUILDERS: dict[Format, Callable[[Iterable[Row], bool, Refuse], Iterator[Row]]] 
     "sft": _sft,
     "rl": _rl,
     "prm": _prm,
+    "prompts": _prompts,
+    "instructions": _instructions,
 }
 
 

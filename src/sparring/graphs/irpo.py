@@ -7,8 +7,11 @@ every winner used is also emitted as an SFT record, the NLL target of the DPO+NL
 whose samples are all correct or all incorrect gives no pair (counted under ``refused``).
 
 Training: the pairs are TRL DPO rows; the paper's loss is DPO plus a length-normalised NLL
-term on the chosen side, which is TRL's ``DPOConfig(rpo_alpha=...)``. Each pair's
-``meta.extra`` carries what a trainer needs: ``loss``, ``rpo_alpha``, ``beta``,
+term on the chosen side. TRL 1.16 has no ``rpo_alpha`` (``DPOConfig`` rejects it); the same loss
+is ``DPOConfig(loss_type=["sigmoid", "sft"], loss_weights=[1.0, rpo_alpha], beta=beta)``, whose
+``sft`` term is the chosen side's token-mean NLL (tests/trainers trains it). Each pair's
+``meta.extra`` carries what a trainer needs: ``loss``, ``rpo_alpha`` (the paper's alpha),
+``trl_loss_type`` and ``trl_loss_weights`` (the DPOConfig fields), ``beta``,
 ``nll_target`` ("chosen"), ``nll_length_normalised``, the answers, the gold answer, the
 sample counts, the sampling temperature and the ``iteration`` (also ``meta.round``). Run the
 outer loop (train M_t+1 on M_t's data with M_t as the reference, then sample again) outside
@@ -136,6 +139,8 @@ class _IrpoNodes:
         extra = {
             "loss": "dpo+nll",
             "rpo_alpha": self.rpo_alpha,
+            "trl_loss_type": ["sigmoid", "sft"],  # TRL >= 1.x: rpo_alpha became a loss term
+            "trl_loss_weights": [1.0, self.rpo_alpha],
             "beta": self.beta,
             "nll_target": "chosen",
             "nll_length_normalised": True,
@@ -221,8 +226,8 @@ def create_irpo_graph(
         max_pairs: Pairs kept per problem (the paper's K = 10).
         temperature: Sampling temperature (0.8 in the paper's first iteration, higher
             later); None keeps the actor model's own setting.
-        rpo_alpha: Weight of the NLL term, written into the pair meta (TRL ``rpo_alpha``;
-            the paper's alpha = 1).
+        rpo_alpha: Weight of the NLL term, written into the pair meta (the paper's alpha = 1;
+            TRL's ``loss_weights=[1.0, rpo_alpha]`` with ``loss_type=["sigmoid", "sft"]``).
         beta: DPO beta, written into the pair meta (0.1).
         iteration: The outer-loop iteration this data is for (meta ``round``).
         answer_format: The final-answer instruction given to the actor.
