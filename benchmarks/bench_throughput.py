@@ -9,11 +9,15 @@ One run measures, side by side at the same concurrency (requests in flight), aga
   * a whole dataset run: ``Runner`` (what ``Run.execute`` runs) of ``self-consistency`` over
     simulator tasks, 8 single-sample actor requests per item, checkpoints and run store on;
 
-then the same graph run in process on ``sim/`` against bare ``litellm.acompletion`` on ``sim/``
-(the graph's own CPU per call), and the start-up time (import plus first call, fresh process).
+then the same graph run in process on ``sim/`` against bare ``litellm.acompletion`` (and the
+gateway) on ``sim/`` making the graph's own calls: the same actor prompts, seeds, sample
+indices and temperature, at the same concurrency (the graph's own CPU per call, target <= 1.5x
+of bare LiteLLM's), and the start-up time (import plus first call, fresh process).
 
 Each figure is the median of interleaved repetitions (A B C A B C ...); CPU per call is this
-process's user+system time (all its threads) over the timed calls. The server is pinned to the
+process's user+system time (all its threads) over the timed calls. Every timed batch runs with
+the start-up heap frozen (``gc.freeze``, as a run freezes it for itself), so no path pays the
+collector for the others' imports. The server is pinned to the
 last core and the client to the first when ``taskset`` exists; on a shared machine, read the
 ratios, not the absolute numbers.
 
@@ -67,12 +71,20 @@ Bench = Callable[[], Awaitable["int | Figure"]]
 
 
 async def _timed(bench: Bench) -> Figure:
+    """One timed batch, the start-up heap frozen as a run freezes it (see ``_heap``).
+
+    A run freezes the objects alive at its start so the collector stops re-walking the
+    imports; the bare paths get the same, so no path pays for collecting the others' imports.
+    """
+    from sparring.run._heap import frozen_heap
+
     gc.collect()
-    cpu, wall = time.process_time(), time.perf_counter()
-    calls = await bench()
-    if isinstance(calls, Figure):
-        return calls
-    return Figure(calls, time.perf_counter() - wall, time.process_time() - cpu)
+    with frozen_heap():
+        cpu, wall = time.process_time(), time.perf_counter()
+        calls = await bench()
+        if isinstance(calls, Figure):
+            return calls
+        return Figure(calls, time.perf_counter() - wall, time.process_time() - cpu)
 
 
 def _free_port() -> int:
@@ -155,7 +167,10 @@ def _call_benches(base: str, calls: int, c: int) -> dict[str, Bench]:
 
     async def raw_litellm(i: int) -> object:
         return await litellm.acompletion(
-            model="hosted_vllm/actor", api_base=base, api_key="no-key", messages=msgs(i),
+            model="hosted_vllm/actor",
+            api_base=base,
+            api_key="no-key",
+            messages=msgs(i),
             max_retries=0,
         )
 
@@ -201,14 +216,19 @@ def _graph_bench(
         tmp = tempfile.mkdtemp(prefix="sparring-bench-")
         try:
             run = Run.create(
-                Path(tmp) / "run", graph="self-consistency", roles=roles, seed=0,
-                concurrency=c, cache=False,
+                Path(tmp) / "run",
+                graph="self-consistency",
+                roles=roles,
+                seed=0,
+                concurrency=c,
+                cache=False,
                 options={"n_samples": SAMPLES, "selection": "majority"},
             )
             run.add_sim_tasks(items)
             counter = Requests()
-            runner = Runner(run.dir, run.store, run.config, roles_from_config(run.config),
-                            sinks=(counter,))
+            runner = Runner(
+                run.dir, run.store, run.config, roles_from_config(run.config), sinks=(counter,)
+            )
             if open_limiter:  # limiters are made on first use, from this policy
                 runner.gateway.concurrency = _policy(c)
             if via_litellm:  # the runner builds its own gateway: swap its factory in
@@ -236,9 +256,7 @@ def _http_roles(base: str) -> Any:
     return Roles(actor=Model("hosted_vllm/actor", api_base=base, native_n=False))
 
 
-async def _interleaved(
-    make: Callable[[], dict[str, Bench]], repeats: int
-) -> dict[str, Figure]:
+async def _interleaved(make: Callable[[], dict[str, Bench]], repeats: int) -> dict[str, Figure]:
     """Warm each up once, then run them in turn ``repeats`` times; the median of each.
 
     The benches are made inside the loop, so clients bound to it are closed with it.
@@ -306,26 +324,48 @@ def http_section(args: argparse.Namespace, latency_s: float, c: int) -> dict[str
 
 
 def in_process_section(args: argparse.Namespace) -> dict[str, Figure]:
-    """The graph's own CPU per call: the same graph on ``sim/`` against bare LiteLLM on ``sim/``."""
-    import litellm
+    """The graph's own CPU per call: the same graph on ``sim/`` against bare LiteLLM on ``sim/``.
 
+    The bare paths make the graph's own calls: item ``k``'s actor prompt, samples
+    ``0..7`` with ``seed`` and ``sample_index`` ``i``, temperature 0.7.
+    """
     from sparring import Roles
-    from sparring.models import Model
+    from sparring.agents import GSM8K_FORMAT
+    from sparring.models import Gateway, Model, RetryPolicy
+    from sparring.models._litellm import litellm_module
+    from sparring.prompts import load_prompt
 
-    qs = _questions(256)
+    litellm = litellm_module()  # registers the sim/ provider
+    prompt = load_prompt("actor/solve")
+    prompts = [prompt.render(question=q, answer_format=GSM8K_FORMAT) for q in _questions(256)]
     c = args.concurrency
 
+    def sample(i: int) -> tuple[list[Any], int]:
+        return prompts[(i // SAMPLES) % len(prompts)], i % SAMPLES
+
     async def bare(i: int) -> object:
+        messages, k = sample(i)
         return await litellm.acompletion(
-            model="sim/actor", seed=0, sample_index=i % SAMPLES,
-            messages=[{"role": "user", "content": qs[i % len(qs)]}],
+            model="sim/actor", messages=messages, seed=k, sample_index=k, temperature=0.7
         )
 
-    roles = Roles(actor=Model("sim/actor", seed=0, native_n=False))
+    model = Model("sim/actor", seed=0, native_n=False)
+    roles = Roles(actor=model)
+
+    seeded = [model.model_copy(update={"seed": k}) for k in range(SAMPLES)]
 
     def make() -> dict[str, Bench]:
+        gateway = Gateway(retry=RetryPolicy(max_attempts=1), concurrency=_policy(c))
+
+        async def gateway_call(i: int) -> object:
+            messages, k = sample(i)
+            return await gateway.complete(
+                seeded[k], messages, role="actor", sample_index=k, temperature=0.7
+            )
+
         return {
             "litellm.acompletion, sim/": lambda: _bounded(bare, args.calls, c),
+            "sparring Gateway, sim/": lambda: _bounded(gateway_call, args.calls, c),
             "whole graph run, sim/": _graph_bench(roles, args.calls // SAMPLES, c),
         }
 
@@ -349,24 +389,28 @@ def startup_section(repeats: int) -> None:
     try:
         rows = []
         for _ in range(repeats):
-            out = subprocess.run([sys.executable, "-c", STARTUP, base], capture_output=True,
-                                 text=True, check=True).stdout.split()
+            out = subprocess.run(
+                [sys.executable, "-c", STARTUP, base], capture_output=True, text=True, check=True
+            ).stdout.split()
             rows.append((float(out[0]), float(out[1]), out[2]))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
     imp = statistics.median(r[0] for r in rows)
     first = statistics.median(r[1] for r in rows)
-    print(f"\nstart-up (fresh process, median of {repeats}): import {imp * 1000:.0f} ms, "
-          f"first call {first * 1000:.0f} ms, total {(imp + first) * 1000:.0f} ms; "
-          f"litellm imported: {rows[0][2]}")
+    print(
+        f"\nstart-up (fresh process, median of {repeats}): import {imp * 1000:.0f} ms, "
+        f"first call {first * 1000:.0f} ms, total {(imp + first) * 1000:.0f} ms; "
+        f"litellm imported: {rows[0][2]}"
+    )
 
 
 def sweep_section(args: argparse.Namespace) -> None:
     """Calls/s against concurrency at a fixed server latency: where one process stops scaling."""
     latency = args.sweep_latency
-    print(f"\ncalls/s against concurrency, server latency {latency * 1000:.0f} ms (mean, "
-          "exponential)")
+    print(
+        f"\ncalls/s against concurrency, server latency {latency * 1000:.0f} ms (mean, exponential)"
+    )
     print("| concurrency | ideal C/L | raw SDK | Gateway | graph run | graph CPU per call |")
     print("|---:|---:|---:|---:|---:|---:|")
     proc, base = start_server(latency)
@@ -382,8 +426,11 @@ def sweep_section(args: argparse.Namespace) -> None:
 
             figs = asyncio.run(_interleaved(make, 1))
             sdk, gw, graph = figs.values()
-            print(f"| {c} | {c / latency:,.0f} | {sdk.rate:,.0f} | {gw.rate:,.0f} | "
-                  f"{graph.rate:,.0f} | {graph.cpu_ms:.2f} ms |", flush=True)
+            print(
+                f"| {c} | {c / latency:,.0f} | {sdk.rate:,.0f} | {gw.rate:,.0f} | "
+                f"{graph.rate:,.0f} | {graph.cpu_ms:.2f} ms |",
+                flush=True,
+            )
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -396,8 +443,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latency", type=float, default=0.0, help="server latency, seconds")
     parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument("--sweep", type=int, nargs="*", default=None,
-                        help="concurrencies for the latency sweep (none: no sweep)")
+    parser.add_argument(
+        "--sweep",
+        type=int,
+        nargs="*",
+        default=None,
+        help="concurrencies for the latency sweep (none: no sweep)",
+    )
     parser.add_argument("--sweep-latency", type=float, default=0.05)
     args = parser.parse_args()
     args.calls = args.calls or (512 if args.quick else 2048)
@@ -405,8 +457,10 @@ def main() -> None:
     if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {0})
     c, lat = args.concurrency, args.latency
-    print(f"{args.calls} requests per batch, {c} in flight, server latency {lat * 1000:.0f} ms, "
-          f"median of {args.repeats}")
+    print(
+        f"{args.calls} requests per batch, {c} in flight, server latency {lat * 1000:.0f} ms, "
+        f"median of {args.repeats}"
+    )
     figs = http_section(args, lat, c)
     _table("HTTP to serve-sim (separate process)", figs, "raw openai.AsyncOpenAI")
     graph, sdk = figs["whole graph run (self-consistency)"], figs["raw openai.AsyncOpenAI"]
@@ -416,7 +470,7 @@ def main() -> None:
     print(f"graph run / raw SDK calls/s: {graph.rate / sdk.rate:.2f}")
     local = in_process_section(args)
     _table("In process, sim/ provider (no HTTP)", local, "litellm.acompletion, sim/")
-    bare, run = local.values()
+    bare, run = local["litellm.acompletion, sim/"], local["whole graph run, sim/"]
     print(f"graph CPU per call / bare litellm CPU per call: {run.cpu_ms / bare.cpu_ms:.2f}")
     startup_section(3 if args.quick else 5)
     if args.sweep is not None:

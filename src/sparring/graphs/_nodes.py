@@ -6,16 +6,19 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from langgraph._internal._runnable import RunnableCallable
+
 from sparring._secrets import redact
 from sparring.graphs._sync import dual_node
 from sparring.models import Roles
 from sparring.sim._external import remember_item
 from sparring.trace import NodeEvent, trace_context
 
-__all__ = ["add_traced", "traced"]
+__all__ = ["add_traced", "inline_router", "traced"]
 
 S = TypeVar("S")
 U = TypeVar("U")
+R = TypeVar("R")
 
 
 def traced(name: str, fn: Callable[[S], Awaitable[U]], roles: Roles) -> Callable[[S], Awaitable[U]]:
@@ -69,3 +72,18 @@ def add_traced(
     """
     node: Any = dual_node(name, traced(name, fn, roles))
     builder.add_node(name, node, **options)
+
+
+def inline_router(fn: Callable[[S], R]) -> Any:
+    """Wrap a conditional-edge function so that ``ainvoke`` runs it on the event loop.
+
+    Given a plain function, LangGraph's async API runs each routing decision in a worker
+    thread (``run_in_executor``): a thread hand-off per item and step, for a function that
+    only reads the state. Pass ``inline_router(fn)`` to ``add_conditional_edges`` instead of
+    ``fn``; the sync API still calls ``fn`` itself, and the edge is traced as before.
+    """
+
+    async def afunc(state: S) -> R:
+        return fn(state)
+
+    return RunnableCallable(fn, afunc, name=None, trace=True)

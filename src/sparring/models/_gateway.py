@@ -19,7 +19,7 @@ from sparring.errors import ModelCallError, model_error
 from sparring.models._backend import Backend, BackendRequest, BackendResult
 from sparring.models._cache import ResponseCache, cache_key, is_cacheable
 from sparring.models._limiter import AdaptiveLimiter, ConcurrencyPolicy
-from sparring.models._model import SAMPLING_FIELDS, Model
+from sparring.models._model import SAMPLING_FIELDS, Model, use_default_gateway
 from sparring.models._openai_fast import OpenAICompatBackend, is_fast_route
 from sparring.models._retry import Failure, RetryPolicy, classify
 from sparring.models._types import ChatMessage, Completion, CompletionSet, Usage, as_messages
@@ -183,7 +183,10 @@ class Gateway:
             outcome.attempts += 1
             await limiter.acquire()
             try:
-                result = await asyncio.wait_for(backend.generate(request), request.timeout_s)
+                # ``timeout`` runs the request in this task; ``wait_for`` would make a task per
+                # attempt (a measurable share of a simulator call's CPU).
+                async with asyncio.timeout(request.timeout_s):
+                    result = await backend.generate(request)
             except asyncio.CancelledError:
                 limiter.release()
                 raise
@@ -481,3 +484,6 @@ def set_default_gateway(gateway: Gateway | None) -> None:
     """Replace the process-wide gateway (None resets it)."""
     global _DEFAULT
     _DEFAULT = gateway
+
+
+use_default_gateway(default_gateway)  # Model.complete's default, looked up at call time

@@ -9,7 +9,8 @@ from typing import Any
 
 from sparring.models._backend import BackendRequest, BackendResult
 from sparring.models._model import Model
-from sparring.models._types import Completion, TokenLogprob, TopLogprob, Usage
+from sparring.models._openai_shape import PLACEHOLDER_KEY, PROVIDER_KEY_ENV, logprobs_of
+from sparring.models._types import Completion, Usage
 
 __all__ = ["LiteLLMBackend", "litellm_module"]
 
@@ -38,44 +39,11 @@ def litellm_module() -> ModuleType:
     return _module
 
 
-def _logprobs_of(choice: Any) -> list[TokenLogprob] | None:
-    """Token log probabilities of a choice, as an object (LiteLLM) or a plain JSON dict."""
-    raw = choice.get("logprobs") if isinstance(choice, dict) else getattr(choice, "logprobs", None)
-    content = getattr(raw, "content", None) if raw is not None else None
-    if content is None and isinstance(raw, dict):
-        content = raw.get("content")
-    if not content:
-        return None
-    out: list[TokenLogprob] = []
-    for tok in content:
-        get = tok.get if isinstance(tok, dict) else lambda k, t=tok: getattr(t, k, None)
-        tops = [
-            TopLogprob(token=str(_field(t, "token")), logprob=float(_field(t, "logprob")))
-            for t in (get("top_logprobs") or [])
-        ]
-        logprob = get("logprob")
-        out.append(
-            TokenLogprob(token=str(get("token")), logprob=float(logprob or 0.0), top_logprobs=tops)
-        )
-    return out
-
-
-def _field(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name)
-
-
-# OpenAI-compatible servers (vLLM, serve-sim, llama.cpp...) usually want no key, but the openai
-# client refuses to send a request without one: send this non-secret word instead of making
-# the user invent a key. A server that does check keys answers 401, reported as an auth error.
-_PLACEHOLDER_KEY = "no-key"
-_PROVIDER_KEY_ENV = {"openai": "OPENAI_API_KEY", "hosted_vllm": "HOSTED_VLLM_API_KEY"}
-
-
 def _placeholder_key(model: Model) -> str | None:
-    env = _PROVIDER_KEY_ENV.get(model.provider)
+    env = PROVIDER_KEY_ENV.get(model.provider)
     if env is None or os.environ.get(env):
         return None
-    return _PLACEHOLDER_KEY
+    return PLACEHOLDER_KEY
 
 
 class LiteLLMBackend:
@@ -129,7 +97,7 @@ class LiteLLMBackend:
                     text=str(content),
                     index=request.sample_index + offset,
                     finish_reason=getattr(choice, "finish_reason", None),
-                    logprobs=_logprobs_of(choice),
+                    logprobs=logprobs_of(choice),
                 )
             )
         usage_obj = getattr(response, "usage", None)

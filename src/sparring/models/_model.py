@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from sparring._secrets import register_secret
 from sparring.models._types import ChatMessage, CompletionSet
 
-if TYPE_CHECKING:
-    from sparring.models._gateway import Gateway
-
-__all__ = ["NATIVE_N_PROVIDERS", "SAMPLING_FIELDS", "Model"]
+__all__ = ["NATIVE_N_PROVIDERS", "SAMPLING_FIELDS", "Completer", "Model", "use_default_gateway"]
 
 # Providers whose chat endpoint returns n samples from one request; others get n single calls.
 NATIVE_N_PROVIDERS = frozenset({"openai", "azure", "hosted_vllm", "sim", "together_ai", "deepseek"})
@@ -145,7 +142,7 @@ class Model(BaseModel):
         n: int = 1,
         role: str | None = None,
         sample_index: int = 0,
-        gateway: Gateway | None = None,
+        gateway: Completer | None = None,
         **overrides: Any,
     ) -> CompletionSet:
         """Call the model once for ``n`` samples.
@@ -166,12 +163,44 @@ class Model(BaseModel):
         Raises:
             ModelCallError: The call failed after the retries the policy allows.
         """
-        from sparring.models._gateway import default_gateway
-
-        gw = gateway or default_gateway()
+        gw = gateway or _default_gateway()
         return await gw.complete(
             self, messages, n=n, role=role, sample_index=sample_index, **overrides
         )
 
     def __str__(self) -> str:
         return self.name
+
+
+class Completer(Protocol):
+    """What ``Model.complete`` calls through: a ``Gateway``, or anything with its ``complete``."""
+
+    async def complete(
+        self,
+        model: Model,
+        messages: Sequence[ChatMessage] | str,
+        *,
+        n: int = 1,
+        role: str | None = None,
+        sample_index: int = 0,
+        **overrides: Any,
+    ) -> CompletionSet:
+        """Call ``model`` for ``n`` samples."""
+        ...
+
+
+# Set by ``_gateway`` as it loads (``sparring.models`` always loads it), so this module need not
+# import the gateway, which imports this module.
+_default_source: Callable[[], Completer] | None = None
+
+
+def use_default_gateway(source: Callable[[], Completer]) -> None:
+    """Name the function that gives ``Model.complete`` its gateway when a call names none."""
+    global _default_source
+    _default_source = source
+
+
+def _default_gateway() -> Completer:
+    if _default_source is None:  # only if ``_model`` was loaded without ``sparring.models``
+        raise RuntimeError("no default gateway: import sparring.models before calling a model")
+    return _default_source()

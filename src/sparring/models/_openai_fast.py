@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sparring.models._backend import BackendRequest, BackendResult
-from sparring.models._litellm import _PLACEHOLDER_KEY, _PROVIDER_KEY_ENV, _logprobs_of
 from sparring.models._model import Model
+from sparring.models._openai_shape import PLACEHOLDER_KEY, PROVIDER_KEY_ENV, logprobs_of
 from sparring.models._types import Completion, Usage
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def _api_key(model: Model) -> str:
         return model.api_key.get_secret_value()
     if model.api_key_env and (key := os.environ.get(model.api_key_env)):
         return key
-    return os.environ.get(_PROVIDER_KEY_ENV[model.provider]) or _PLACEHOLDER_KEY
+    return os.environ.get(PROVIDER_KEY_ENV[model.provider]) or PLACEHOLDER_KEY
 
 
 class OpenAICompatBackend:
@@ -246,7 +246,7 @@ def _result(data: Any, request: BackendRequest) -> BackendResult:
             text=str((choice.get("message") or {}).get("content") or ""),
             index=request.sample_index + offset,
             finish_reason=choice.get("finish_reason"),
-            logprobs=_logprobs_of(choice),
+            logprobs=logprobs_of(choice),
         )
         for offset, choice in enumerate(choices[: request.n])
     ]

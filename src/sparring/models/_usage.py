@@ -60,9 +60,10 @@ class UsageTotals:
     ) -> None:
         """Add one logical call to the role's and the model's rows."""
         with self._lock:
-            rows = [self.by_model.setdefault(model, UsageRow())]
-            rows.append(self.by_role.setdefault(role or "(no role)", UsageRow()))
-            for row in rows:
+            for table, key in ((self.by_model, model), (self.by_role, role or "(no role)")):
+                row = table.get(key)
+                if row is None:  # no new row per call: a pydantic model costs microseconds
+                    row = table[key] = UsageRow()
                 row.calls += 1
                 row.failed_calls += int(failed)
                 row.samples += samples

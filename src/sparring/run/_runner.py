@@ -22,7 +22,9 @@ from sparring.graphs import REGISTRY, GraphSpec
 from sparring.memory._store import ItemRow, RunStore
 from sparring.models import Gateway, ResponseCache, Roles
 from sparring.prompts import set_nonce_key
+from sparring.run._checkpoints import open_checkpoints
 from sparring.run._config import RunConfig
+from sparring.run._heap import frozen_heap
 from sparring.run._results import item_result
 from sparring.run._sinks import BudgetWatch, FailureWatch, StoreSink, describe_failures
 from sparring.trace import EventSink, FanoutSink, ModelCallEvent, trace_context
@@ -57,7 +59,7 @@ class Runner:
     ) -> None:
         self.run_dir, self.store, self.config = run_dir, store, config
         self.spec: GraphSpec = REGISTRY[config.graph]
-        self.watch = BudgetWatch(config.budget, spent=_load_spent(run_dir))
+        self.watch = BudgetWatch(config.budget, spent=_load_spent(run_dir, store))
         self.failures = FailureWatch()
         self.store_sink = StoreSink(store)
         cache = ResponseCache(run_dir / "cache.sqlite") if config.cache else None
@@ -73,6 +75,7 @@ class Runner:
         self.store.set_status("running")
         async with AsyncExitStack() as stack:
             graph = await self._build(stack)
+            stack.enter_context(frozen_heap())
             status = await self._loop(graph)
         self.store_sink.flush()
         self._save_spent()
@@ -80,12 +83,9 @@ class Runner:
         return status[0]
 
     async def _build(self, stack: AsyncExitStack) -> Any:
-        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
         from langgraph.store.sqlite.aio import AsyncSqliteStore
 
-        saver = await stack.enter_async_context(
-            AsyncSqliteSaver.from_conn_string(str(self.run_dir / "checkpoints.sqlite"))
-        )
+        saver = stack.enter_context(open_checkpoints(self.run_dir / "checkpoints.sqlite"))
         lessons = await stack.enter_async_context(
             AsyncSqliteStore.from_conn_string(str(self.run_dir / "memory.sqlite"))
         )
@@ -161,7 +161,6 @@ class Runner:
         self.store_sink.flush()
         self.store.complete_item(index, item_result(state))
         await _forget_thread(graph, config)
-        self._save_spent()
         if self.on_item is not None:
             self.on_item(row, "done")
 
@@ -226,9 +225,22 @@ async def _forget_thread(graph: Any, config: dict[str, Any]) -> None:
         await saver.adelete_thread(config["configurable"]["thread_id"])
 
 
-def _load_spent(run_dir: Path) -> dict[str, float]:
+def _load_spent(run_dir: Path, store: RunStore) -> dict[str, float]:
+    """Calls and cost of the earlier sessions, for the budget.
+
+    ``spent.json`` is written when a session ends. A killed session never wrote it, but its
+    model-call events reached the store with each finished item (before the item's ``done``),
+    so the store's call totals are never less than what a file written then would hold: the
+    larger of the two counts.
+    """
     path = run_dir / "spent.json"
-    if not path.exists():
-        return {}
-    data: dict[str, float] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    saved: dict[str, float] = {}
+    if path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    totals = store.call_totals()
+    calls = sum(t.calls for t in totals)
+    cost = sum(t.cost_usd for t in totals)
+    return {
+        "calls": max(float(saved.get("calls", 0)), float(calls)),
+        "cost_usd": max(float(saved.get("cost_usd", 0.0)), cost),
+    }

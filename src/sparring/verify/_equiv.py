@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from sparring.verify._extract import extract_answer
@@ -14,6 +15,14 @@ __all__ = ["fast_equiv", "is_equiv"]
 
 _WORDS_RE = re.compile(r"[A-Za-z][A-Za-z'\- ]*")
 _MATH_WORDS = frozenset({"pi", "oo", "inf", "infinity"})
+
+# Answer clustering compares every sample's answer with the gold answer and with each bucket's
+# first answer, so the same few strings are normalised over and over. The per-string steps are
+# pure functions of the string, with immutable results: memoise them (bounded).
+_MEMO_SIZE = 4096
+_canonical = functools.lru_cache(maxsize=_MEMO_SIZE)(canonical)
+_parse_number = functools.lru_cache(maxsize=_MEMO_SIZE)(parse_number)
+_prepare_latex = functools.lru_cache(maxsize=_MEMO_SIZE)(prepare_latex)
 
 
 def is_equiv(pred: str | None, gold: str | None) -> bool:
@@ -44,10 +53,12 @@ def is_equiv(pred: str | None, gold: str | None) -> bool:
         # A whole GSM8K solution given as the gold answer (its data files' ``answer`` field):
         # the answer is its final line, not every number the worked solution mentions.
         gold = extract_answer(gold) or gold
+    if pred == gold:  # identical strings have identical canonical forms: no need to normalise
+        return True
     decided = fast_equiv(pred, gold)
     if decided is not None:
         return decided
-    return symbolic_equiv(prepare_latex(pred), prepare_latex(gold))
+    return symbolic_equiv(_prepare_latex(pred), _prepare_latex(gold))
 
 
 def fast_equiv(pred: str, gold: str) -> bool | None:
@@ -80,14 +91,15 @@ def _scalar_equiv(pred: str, gold: str) -> bool | None:
         True on identical canonical forms, the numeric verdict when both are plain numbers,
         else None.
     """
-    if canonical(pred) == canonical(gold):
+    if _canonical(pred) == _canonical(gold):
         return True
-    pred_number, gold_number = parse_number(pred), parse_number(gold)
+    pred_number, gold_number = _parse_number(pred), _parse_number(gold)
     if pred_number is not None and gold_number is not None:
         return numbers_equal(pred_number, gold_number)
     return None
 
 
+@functools.lru_cache(maxsize=_MEMO_SIZE)
 def _words(answer: str) -> str | None:
     r"""Return the lower-cased words of an answer made only of words, else None.
 
@@ -99,7 +111,7 @@ def _words(answer: str) -> str | None:
         word of three or more letters (so that variables like ``x`` or ``ab`` are not text);
         otherwise None.
     """
-    text = unwrap_commands(prepare_latex(answer), TEXT_COMMANDS).strip().rstrip(".")
+    text = unwrap_commands(_prepare_latex(answer), TEXT_COMMANDS).strip().rstrip(".")
     if not _WORDS_RE.fullmatch(text) or text.lower() in _MATH_WORDS:
         return None
     words = text.lower().split()
@@ -108,7 +120,8 @@ def _words(answer: str) -> str | None:
     return " ".join(words)
 
 
-def _split_sequence(answer: str) -> tuple[str, list[str], str] | None:
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _split_sequence(answer: str) -> tuple[str, tuple[str, ...], str] | None:
     r"""Split a bracketed tuple or interval such as ``(1, \frac{1}{2}]`` into its items.
 
     Args:
@@ -118,7 +131,7 @@ def _split_sequence(answer: str) -> tuple[str, list[str], str] | None:
         ``(opening bracket, items, closing bracket)`` when the whole answer is one bracketed
         group of two or more comma-separated items, else None.
     """
-    text = prepare_latex(answer)
+    text = _prepare_latex(answer)
     if len(text) < 2 or text[0] not in "([" or text[-1] not in ")]":
         return None
     items: list[str] = []
@@ -141,7 +154,7 @@ def _split_sequence(answer: str) -> tuple[str, list[str], str] | None:
     items.append(text[start:-1])
     if depth != 0 or len(items) < 2 or not all(item.strip() for item in items):
         return None
-    return text[0], items, text[-1]
+    return text[0], tuple(items), text[-1]
 
 
 def _sequence_equiv(pred: str, gold: str) -> bool | None:
