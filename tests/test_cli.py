@@ -44,7 +44,8 @@ def test_demo_json_on_the_simulator() -> None:
 
 
 def test_demo_tables_show_every_role_and_the_banner() -> None:
-    code, out = _run("demo", "--tasks", "2")
+    # 3 tasks: the meta-judge is asked only where two judgments of one sample disagree.
+    code, out = _run("demo", "--tasks", "3")
     assert code == 0
     assert "SIMULATOR" in out and "Usage per role" in out
     for role in ("actor", "judge", "planner", "meta_judge", "critic", "sneaky"):

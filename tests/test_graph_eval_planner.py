@@ -14,6 +14,7 @@ from sparring.graphs import REGISTRY
 from sparring.graphs.eval_planner import create_eval_planner_graph, parse_new_instruction
 from sparring.models import BackendRequest, BackendResult, Gateway, Model, RetryPolicy
 from sparring.models import backend_for as real_backend
+from sparring.prompts import load_prompt
 from sparring.sim import SimWorld, parse_instruction, parse_problem, quality
 from sparring.sim._grade import Task
 from tests._snapshots import assert_topology
@@ -64,7 +65,8 @@ def test_synthetic_pairs_and_judge_records() -> None:
         assert (parse_problem(new) or parse_instruction(new)) is not None
         truth = _truth(task, pair["chosen"], pair["rejected"])
         label_right += truth == "A"
-        assert out["judged"] == {"planner": 8}
+        readable = {p["index"]: p["plan"] for p in out["plans"] if p["plan"] is not None}
+        assert out["judged"] == {"planner": 2 * 2 * len(readable)}  # executions x orders
         for sample in out["samples"]:
             for key, flip in (("first", False), ("swapped", True)):
                 verdict = Verdict.model_validate(sample["judgment"][key])
@@ -80,7 +82,9 @@ def test_synthetic_pairs_and_judge_records() -> None:
                 item["item_id"],
             )
             assert meta["models"] == {"planner": "sim/planner", "actor": "sim/actor"}
-            said = parse_verdict(record["messages"][-1]["content"], "pairwise").choice
+            cot = record["messages"][-1]["content"]
+            assert cot.startswith(f"Plan:\n{readable[meta['plan_index']]}\n\nExecution:\n")
+            said = parse_verdict(cot, "pairwise").choice
             assert said == meta["label"]
             labels[meta["label"]] += 1
             target_total += 1
@@ -93,6 +97,9 @@ def test_synthetic_pairs_and_judge_records() -> None:
                 parse_verdict(judge_pair["rejected"], "pairwise").choice != meta["extra"]["label"]
             )
             assert "[BEGIN RESPONSE A" in judge_pair["prompt"]
+            plan = readable[meta["extra"]["plan_index"]]  # both sides carry out the same plan
+            for side in (judge_pair["chosen"], judge_pair["rejected"]):
+                assert side.startswith(f"Plan:\n{plan}\n\nExecution:\n")
     raw, target = raw_right / raw_total, target_right / target_total
     print(
         f"\nsynthetic labels right by ground truth: {label_right}/{len(rows)}; noisy planner "
@@ -125,7 +132,7 @@ def test_default_planner_is_accurate_and_position_consistent() -> None:
 def test_labelled_pair_is_judged_as_given() -> None:
     task = SimWorld(SEED).problem(3)
     good, bad = f"Step 1: done.\n#### {task.answer_text}", "Step 1: done.\n#### 0"
-    graph = create_eval_planner_graph(Roles.sim(SEED), n_samples=2)
+    graph = create_eval_planner_graph(Roles.sim(SEED), n_plans=1, n_executions=2)
     item = {"prompt": task.question, "response_a": bad, "response_b": good, "label": "B"}
     out = asyncio.run(graph.ainvoke(item))
     assert "synthetic" not in out
@@ -153,10 +160,11 @@ def test_failing_planner_leaves_unscored_counts_and_no_records() -> None:
     graph = create_eval_planner_graph(Roles.sim(SEED, gateway=gateway))
     _, item = _rows(1)[0]
     out = asyncio.run(graph.ainvoke(item))
-    assert out["judged"] == {"planner": 8}
-    assert out["unscored"] == {"planner": 8}
+    assert [p["plan"] for p in out["plans"]] == [None, None]
+    assert all("planner backend is down" in (p["error"] or "") for p in out["plans"])
+    assert "judged" not in out or out["judged"] == {}
     assert out["sft"] == out["pairs"] == []
-    assert out["refused"] == {"no correct judgment": 2}
+    assert out["refused"] == {"no plan": 2, "no correct judgment": 2}
     assert out["choice"] is None
 
 
@@ -167,8 +175,55 @@ def test_parse_new_instruction() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{"n_samples": 0}, {"temperature": 5.0}, {"max_pairs_per_order": -1}]
+    "options",
+    [{"n_plans": 0}, {"n_executions": 65}, {"temperature": 5.0}, {"max_pairs_per_order": -1}],
 )
 def test_options_are_checked(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match=next(iter(options))):
         create_eval_planner_graph(Roles.sim(SEED), **options)
+
+
+def _accuracy(plan_quality: float, rows: list[tuple[Task, dict[str, Any]]]) -> float:
+    profile = {"planner": {**NOISY["planner"], "plan_quality": plan_quality}}
+    graph = create_eval_planner_graph(Roles.sim(SEED, profile=profile), n_executions=3)
+    outs = asyncio.run(_run(graph, [item for _, item in rows]))
+    agreements = [o["agreement"] for o in outs if "agreement" in o]
+    return sum(a["correct"] for a in agreements) / sum(a["scored"] for a in agreements)
+
+
+def test_better_plans_make_better_executions() -> None:
+    rows = _rows(24, start=200)
+    good, poor = _accuracy(0.95, rows), _accuracy(0.05, rows)
+    print(f"\nexecution accuracy with good plans {good:.2f}, with poor plans {poor:.2f}")
+    assert good > poor + 0.08
+
+
+def test_plan_is_written_from_the_question_alone_in_free_form() -> None:
+    seen: list[list[Any]] = []
+
+    def factory(model: Model) -> Any:
+        inner = real_backend(model)
+
+        class Spy:
+            async def generate(self, request: BackendRequest) -> BackendResult:
+                seen.append(list(request.messages))
+                result: BackendResult = await inner.generate(request)
+                return result
+
+        return Spy()
+
+    gateway = Gateway(backend_factory=factory)
+    task = SimWorld(SEED).problem(5)
+    item = {"prompt": task.question, "response_a": "#### 1", "response_b": "#### 2"}
+    graph = create_eval_planner_graph(Roles.sim(SEED, gateway=gateway), n_plans=2)
+    out = asyncio.run(graph.ainvoke(item))
+    texts = ["\n".join(m["content"] for m in messages) for messages in seen]
+    plan_calls = [t for t in texts if "<plan>" in t]
+    assert len(plan_calls) == 1  # the plans come from one sampled call
+    assert "RESPONSE A" not in plan_calls[0] and "#### 1" not in plan_calls[0]
+    assert "numbered" not in plan_calls[0].lower()
+    executions = [t for t in texts if "[BEGIN PLAN" in t]
+    assert len(executions) == 2 * 2 * 2
+    plans = [p["plan"] for p in out["plans"] if p["plan"]]
+    assert plans and all(any(plan in t for t in executions) for plan in plans)
+    assert "numbered" not in load_prompt("planner/compare").sections[-1][1].lower()

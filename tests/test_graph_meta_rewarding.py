@@ -296,3 +296,57 @@ async def test_sqlite_checkpointer_round_trip(tmp_path: Path) -> None:
     assert json.loads(json.dumps(snapshot.values)) == snapshot.values
     assert snapshot.values["pairs"] == out["pairs"]
     assert snapshot.values.get("meta") == out.get("meta")
+
+
+def _keeper_rate(meta_prompt: str, prompts: list[str]) -> tuple[float, int, list[Any]]:
+    """How often a per-order meta verdict picks the judgment that keeps the rubric."""
+    sink = MemorySink()
+    profile = {"judge": {"decimal_rate": 0.5}}
+    roles = Roles.sim(seed=3, profile=profile, gateway=Gateway(sink=sink))
+    graph = create_meta_rewarding_graph(
+        roles, n_responses=2, n_judgments=4, meta_prompt=meta_prompt
+    )
+    right = total = 0
+    for i, prompt in enumerate(prompts):
+        out = asyncio.run(graph.ainvoke({"prompt": prompt, "item_id": f"r-{i}"}))
+        target = out.get("meta_target")
+        if target is None:
+            continue
+        by_index = {e["index"]: e["verdicts"] for e in out["judgments"]}
+        raw = [Verdict.model_validate(v) for v in by_index[target]]
+        halves = {j: v.score is not None and v.score != int(v.score) for j, v in enumerate(raw)}
+        for c in out["comparisons"]:
+            if halves[c["a"]] == halves[c["b"]]:
+                continue
+            keeper = "A" if halves[c["b"]] else "B"  # in the labels of ``first``
+            for key, flip in (("first", False), ("swapped", True)):
+                if c[key] is None or not Verdict.model_validate(c[key]).is_scored:
+                    continue
+                said = Verdict.model_validate(c[key]).choice
+                said = {"A": "B", "B": "A"}.get(said or "", said) if flip else said
+                total += 1
+                right += said == keeper
+    calls = sink.of_kind(ModelCallEvent)
+    return right / max(total, 1), total, calls
+
+
+def test_meta_judge_sees_the_judges_rubric_and_enforces_it() -> None:
+    from sparring.agents import rubric_text
+
+    prompts = questions(5, 12)
+    with_rubric, n_with, calls = _keeper_rate("meta_judge/rubric", prompts)
+    without, n_without, _ = _keeper_rate("meta_judge/compare", prompts)
+    print(
+        f"\nmeta verdicts picking the judgment that keeps the rubric: {with_rubric:.2f} of "
+        f"{n_with} with the rubric shown, {without:.2f} of {n_without} without"
+    )
+    rubric = rubric_text()
+    meta_calls = [c for c in calls if c.role == "meta_judge"]
+    judge_calls = [c for c in calls if c.role == "judge"]
+    assert meta_calls and judge_calls
+    for call in meta_calls:
+        text = "\n".join(m["content"] for m in call.messages)
+        assert "[BEGIN RUBRIC" in text and rubric in text
+    assert all(rubric in "\n".join(m["content"] for m in c.messages) for c in judge_calls)
+    assert n_with >= 15 and n_without >= 15
+    assert with_rubric > without + 0.1

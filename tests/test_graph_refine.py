@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from langchain_core.runnables import RunnableConfig
 
 from sparring import Roles
 from sparring.errors import ConfigError
@@ -19,7 +20,7 @@ FAST = RetryPolicy(max_attempts=2, initial_delay_s=0.001, jitter=0.0)
 QUESTION = "Ana has 4 apples and buys 6 more. How many apples does she have?"
 WRONG = "Step 1: 4 + 6 = 11 apples.\n#### 11"
 RIGHT = "Step 1: 4 + 6 = 10 apples.\n#### 10"
-CONFIG = {"recursion_limit": REGISTRY["refine"].recursion_limit}
+CONFIG: RunnableConfig = {"recursion_limit": REGISTRY["refine"].recursion_limit}
 
 
 def critique(ok: bool) -> str:
@@ -85,7 +86,8 @@ def test_shortcut_filter_counts_numbers() -> None:
 
 async def test_stops_as_soon_as_the_critic_approves() -> None:
     graph = create_refine_graph(sim_roles(1, recall=0.0, subtle_recall=0.0,
-                                          false_positive_rate=0.0), max_rounds=3)  # fmt: skip
+                                          false_positive_rate=0.0), max_rounds=3,
+                                n_solutions=1)  # fmt: skip
     for item in items(1, 4):
         state = await graph.ainvoke(item, CONFIG)
         assert state["rounds"] == 0 and state["stop_reason"] == "approved"
@@ -94,7 +96,9 @@ async def test_stops_as_soon_as_the_critic_approves() -> None:
 
 @pytest.mark.parametrize("rounds", [0, 1, 3])
 async def test_stops_after_max_rounds_when_never_approved(rounds: int) -> None:
-    graph = create_refine_graph(sim_roles(2, false_positive_rate=1.0), max_rounds=rounds)
+    graph = create_refine_graph(
+        sim_roles(2, false_positive_rate=1.0), max_rounds=rounds, n_solutions=1
+    )
     for item in items(2, 3):
         state = await graph.ainvoke(item, CONFIG)
         assert state["rounds"] == rounds and state["stop_reason"] == "max_rounds"
@@ -103,7 +107,7 @@ async def test_stops_after_max_rounds_when_never_approved(rounds: int) -> None:
 
 
 async def test_simulated_loop_gives_typed_outputs_and_improves_accuracy() -> None:
-    graph = create_refine_graph(Roles.sim(seed=3))
+    graph = create_refine_graph(Roles.sim(seed=3), n_solutions=1)
     before = after = sft = pairs = 0
     batch = items(3, 40)
     for item in batch:
@@ -128,7 +132,9 @@ async def test_simulated_loop_gives_typed_outputs_and_improves_accuracy() -> Non
 
 
 async def test_a_right_refinement_makes_sft_and_a_pair() -> None:
-    graph = create_refine_graph(scripted(Script(RIGHT)), critique_conditioned_sft=True)
+    graph = create_refine_graph(
+        scripted(Script(RIGHT)), critique_conditioned_sft=True, n_solutions=1
+    )
     state = await graph.ainvoke({"prompt": QUESTION, "answer": "10", "item_id": "a"}, CONFIG)
     assert state["rounds"] == 1 and state["stop_reason"] == "approved"
     assert (state["original_correct"], state["correct"]) == (False, True)
@@ -146,11 +152,12 @@ async def test_an_answer_only_refinement_is_filtered_as_a_shortcut() -> None:
     state = await graph.ainvoke({"prompt": QUESTION, "answer": "10", "item_id": "a"}, CONFIG)
     assert state["correct"] is True and state["stop_reason"] == "max_rounds"
     assert state["sft"] == [] and state["pairs"] == []
-    assert state["refused"] == {"shortcut": 2}  # both right-by-gold refinements show no work
+    # both right-by-gold refinements of each of the 5 chains show no work
+    assert state["refused"] == {"shortcut": 10}
 
 
 async def test_without_gold_only_approved_refinements_count() -> None:
-    graph = create_refine_graph(scripted(Script(RIGHT)))
+    graph = create_refine_graph(scripted(Script(RIGHT)), n_solutions=1)
     state = await graph.ainvoke({"prompt": QUESTION}, CONFIG)
     assert state["correct"] is None and state["pairs"] == []
     (record,) = state["sft"]
@@ -168,7 +175,7 @@ class Unreadable(Script):
 
 async def test_unreadable_critiques_stop_the_loop_and_are_counted() -> None:
     backend = Unreadable(RIGHT)
-    graph = create_refine_graph(scripted(backend))
+    graph = create_refine_graph(scripted(backend), n_solutions=1)
     state = await graph.ainvoke({"prompt": QUESTION, "answer": "10"}, CONFIG)
     assert state["stop_reason"] == "critic_unscored" and state["rounds"] == 0
     assert state["unscored"] == {"critic": 1} and state["sft"] == []
@@ -192,6 +199,49 @@ async def test_a_failing_critic_leaves_unscored_counts_and_no_records() -> None:
         retry=FAST, seed=0, backend_factory=lambda m: failing if m.name == "test/critic" else script
     )
     roles = Roles({r: Model(f"test/{r}") for r in ("actor", "critic")}, gateway=gateway)
-    state = await create_refine_graph(roles).ainvoke({"prompt": QUESTION, "answer": "10"})
+    graph = create_refine_graph(roles, n_solutions=1)
+    state = await graph.ainvoke({"prompt": QUESTION, "answer": "10"})
     assert state["unscored"] == {"critic": 1} and state["stop_reason"] == "critic_unscored"
     assert state["sft"] == [] and state["pairs"] == []
+
+
+async def _right_items(n_solutions: int, seed: int, count: int) -> tuple[int, list[Any]]:
+    graph = create_refine_graph(Roles.sim(seed=seed), n_solutions=n_solutions, max_rounds=1)
+    states = [await graph.ainvoke(item, CONFIG) for item in items(seed, count)]
+    return sum(bool(s["correct"]) for s in states), states
+
+
+async def test_more_solutions_per_item_raise_the_share_answered_right() -> None:
+    one, _ = await _right_items(1, 7, 30)
+    five, states = await _right_items(5, 7, 30)
+    # Five chains explore: their vote is right far more often than one chain (measured with
+    # seed 7: 24 -> 30 of 30 with one round of refinement; +4 asked).
+    assert five >= one + 4
+    assert sum(len({c["answer"] for c in s["candidates"]}) > 1 for s in states) >= 5
+    for state in states:
+        assert sorted(c["index"] for c in state["chains"]) == list(range(5))
+        voted = [c for c in state["chains"] if c["solution"] == state["solution"]]
+        assert voted and state["correct"] == voted[0]["correct"]
+        for chain in state["chains"]:
+            rounds = [
+                a["round"] for a in state["attempts"] if a["solution_index"] == chain["index"]
+            ]
+            assert rounds == list(range(chain["rounds"] + 1))
+        for record in state.get("sft", []):
+            k = record["meta"]["solution"]
+            chain = [a["solution"] for a in state["attempts"] if a["solution_index"] == k]
+            assert record["messages"][-1]["content"] in chain[1:]  # a refinement of that chain
+        for pair in state.get("pairs", []):
+            k = pair["meta"]["solution"]
+            first = next(a for a in state["attempts"] if a["solution_index"] == k)
+            assert pair["rejected"] == first["solution"] and pair["chosen"] != first["solution"]
+
+
+async def test_every_chain_is_critiqued_and_refined_and_duplicates_give_one_record() -> None:
+    # Three chains that all start wrong: each is critiqued, refined once, then approved.
+    graph = create_refine_graph(scripted(Script(RIGHT)), n_solutions=3, max_rounds=2)
+    state = await graph.ainvoke({"prompt": QUESTION, "answer": "10", "item_id": "a"}, CONFIG)
+    assert [c["rounds"] for c in state["chains"]] == [1, 1, 1]
+    assert state["judged"] == {"critic": 6} and state["correct"] is True
+    # the chains wrote the same texts: one SFT record and one pair, not one per chain
+    assert [p["meta"]["solution"] for p in state["pairs"]] == [0] and len(state["sft"]) == 1

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sparring.agents import rubric_text
 from sparring.cli import cli
 from sparring.prompts import Untrusted, load_prompt
 from sparring.run import Run
@@ -79,7 +80,9 @@ def test_open_prompts_get_varied_quality_and_the_judge_sees_it() -> None:
     scored = []
     for text in texts:
         messages = load_prompt("judge/pointwise").render(
-            question=Untrusted(OPEN, "QUESTION"), response=Untrusted(text, "RESPONSE")
+            question=Untrusted(OPEN, "QUESTION"),
+            response=Untrusted(text, "RESPONSE"),
+            rubric=rubric_text(),
         )
         request = SimRequest(model="judge", messages=[dict(m) for m in messages], n=5, seed=1)
         ctx = build_context(request, SimEngine().profile, 0)

@@ -15,7 +15,15 @@ Example:
 """
 
 from sparring.agents._ask import VerdictParser, ask_verdicts, verdict_counts
-from sparring.agents._judges import Judge, MetaJudge, PairJudgment, PairwiseJudge, Planner
+from sparring.agents._judges import (
+    Judge,
+    MetaJudge,
+    PairJudgment,
+    PairwiseJudge,
+    Planner,
+    parse_plan,
+    rubric_text,
+)
 from sparring.agents._orders import PairOutcome, combine_orders, swap_choice
 from sparring.agents._parse import default_expectation, parse_verdict
 from sparring.agents._parse_degenerate import is_degenerate_candidate
@@ -71,9 +79,11 @@ __all__ = [
     "default_expectation",
     "is_degenerate_candidate",
     "parse_corruption",
+    "parse_plan",
     "parse_step_critique",
     "parse_step_verdict",
     "parse_verdict",
+    "rubric_text",
     "swap_choice",
     "verdict_counts",
 ]

@@ -8,6 +8,7 @@ both orders by default and are combined with ``combine_orders``.
 from __future__ import annotations
 
 import asyncio
+import re
 from functools import partial
 from typing import Any, Literal
 
@@ -18,10 +19,21 @@ from sparring.agents._orders import PairOutcome, combine_orders
 from sparring.agents._parse import parse_verdict
 from sparring.agents._parse_degenerate import is_degenerate_candidate
 from sparring.agents._verdict import Choice, Verdict
+from sparring.errors import PromptError
 from sparring.models import ChatMessage, ModelLike, Roles
 from sparring.prompts import Untrusted, load_prompt
 
-__all__ = ["Judge", "MetaJudge", "PairJudgment", "PairwiseJudge", "Planner"]
+__all__ = [
+    "Judge",
+    "MetaJudge",
+    "PairJudgment",
+    "PairwiseJudge",
+    "Planner",
+    "parse_plan",
+    "rubric_text",
+]
+
+_PLAN_RE = re.compile(r"<plan>\s*(.*?)\s*</plan>", re.DOTALL)
 
 
 class PairJudgment(BaseModel):
@@ -73,6 +85,8 @@ class Judge:
         scale: The score range the prompt asks for.
         model: An explicit model for every call (beats the role binding).
         repair: Re-ask once when the output cannot be read.
+        rubric: The rubric template filled into a prompt that declares ``rubric`` (the
+            meta-judge reads the same one, see ``rubric_text``).
     """
 
     def __init__(
@@ -85,10 +99,11 @@ class Judge:
         scale: tuple[float, float] = (1, 5),
         model: ModelLike | None = None,
         repair: bool = True,
+        rubric: str = "judge/rubric",
     ) -> None:
         self.roles, self.role, self.scale = roles, role, scale
         self.prompt, self.reference_prompt = prompt, reference_prompt
-        self.model, self.repair = model, repair
+        self.model, self.repair, self.rubric = model, repair, rubric
 
     def messages(
         self, question: str, response: str, *, reference: str | None = None
@@ -102,7 +117,10 @@ class Judge:
         if reference is not None:
             values["reference"] = Untrusted(reference, "REFERENCE")
             name = self.reference_prompt
-        return load_prompt(name).render_values(values)
+        template = load_prompt(name)
+        if "rubric" in template.variables:
+            values["rubric"] = rubric_text(self.rubric)
+        return template.render_values(values)
 
     async def score(
         self,
@@ -239,16 +257,81 @@ class PairwiseJudge(_Comparer):
         return await self._compare(prompt, fixed, a, b, sampling)
 
 
+def rubric_text(name: str = "judge/rubric") -> str:
+    """The text of a rubric template (one with no variables): what a judge grades with.
+
+    Raises:
+        PromptError: There is no such template, or it declares variables.
+    """
+    template = load_prompt(name)
+    if template.variables:
+        raise PromptError(f"rubric {name!r} must not declare variables")
+    return "\n\n".join(body for _, body in template.sections)
+
+
+def parse_plan(text: str) -> str | None:
+    """The plan between the last ``<plan>`` and ``</plan>`` tags; None when absent or empty."""
+    found: list[str] = _PLAN_RE.findall(text)
+    plan = found[-1].strip() if found else ""
+    return plan or None
+
+
 class Planner(_Comparer):
-    """EvalPlanner-style comparison: a plan, its execution, then a verdict (role ``planner``)."""
+    """EvalPlanner-style judging (role ``planner``).
+
+    ``plan`` then ``execute`` are the paper's two separate calls: a plan written from the
+    question alone, then that plan carried out on a pair, ending in a verdict. ``compare`` is
+    the single call a trained judge makes (plan, execution and verdict in one output).
+
+    Args:
+        roles: The role bindings.
+        plan_prompt: The plan template (variable ``question``).
+        execute_prompt: The execution template (``question``, ``plan``, ``response_a``,
+            ``response_b``).
+        **options: As for the other comparers (``role``, ``prompt``, ``model``, ...).
+    """
 
     default_role = "planner"
     default_prompt = "planner/compare"
 
+    def __init__(
+        self,
+        roles: Roles,
+        *,
+        plan_prompt: str = "planner/plan",
+        execute_prompt: str = "planner/execute",
+        **options: Any,
+    ) -> None:
+        super().__init__(roles, **options)
+        self.plan_prompt, self.execute_prompt = plan_prompt, execute_prompt
+
     async def compare(self, question: str, a: str, b: str, **sampling: Any) -> PairJudgment:
-        """Plan how to judge, execute the plan on ``a`` and ``b``, give a verdict."""
+        """Plan how to judge, execute the plan on ``a`` and ``b``, give a verdict (one call)."""
         fixed: dict[str, str | Untrusted] = {"question": Untrusted(question, "QUESTION")}
         return await self._compare(self.prompt, fixed, a, b, sampling)
+
+    async def plan(self, question: str, **sampling: Any) -> tuple[str | None, str]:
+        """An evaluation plan from the question alone, and the raw output.
+
+        Returns:
+            ``(plan, raw)``; ``plan`` is None when the output holds no tagged plan.
+
+        Raises:
+            ModelCallError: The call failed after the gateway's retries.
+        """
+        messages = load_prompt(self.plan_prompt).render(question=Untrusted(question, "QUESTION"))
+        result = await self.roles.complete(self.role, messages, model=self.model, **sampling)
+        return parse_plan(result.text), result.text
+
+    async def execute(
+        self, question: str, plan: str, a: str, b: str, **sampling: Any
+    ) -> PairJudgment:
+        """Carry ``plan`` out on ``a`` (shown first) and ``b``; both orders by default."""
+        fixed: dict[str, str | Untrusted] = {
+            "question": Untrusted(question, "QUESTION"),
+            "plan": Untrusted(plan, "PLAN"),
+        }
+        return await self._compare(self.execute_prompt, fixed, a, b, sampling)
 
 
 class MetaJudge(_Comparer):
@@ -260,12 +343,21 @@ class MetaJudge(_Comparer):
     default_role = "meta_judge"
     default_prompt = "meta_judge/compare"
 
+    def __init__(self, roles: Roles, *, rubric: str = "judge/rubric", **options: Any) -> None:
+        super().__init__(roles, **options)
+        self.rubric = rubric
+
     async def compare(
         self, question: str, response: str, judgment_a: str, judgment_b: str, **sampling: Any
     ) -> PairJudgment:
-        """Compare ``judgment_a`` (shown first) with ``judgment_b`` of ``response``."""
+        """Compare ``judgment_a`` (shown first) with ``judgment_b`` of ``response``.
+
+        A prompt that declares ``rubric`` is shown the judge's rubric (``rubric_text``).
+        """
         fixed: dict[str, str | Untrusted] = {
             "question": Untrusted(question, "QUESTION"),
             "response": Untrusted(response, "RESPONSE"),
         }
+        if "rubric" in load_prompt(self.prompt).variables:
+            fixed["rubric"] = Untrusted(rubric_text(self.rubric), "RUBRIC")
         return await self._compare(self.prompt, fixed, judgment_a, judgment_b, sampling)

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sparring.agents import Verdict, combine_orders, parse_verdict
+from sparring.agents import Verdict, combine_orders, parse_verdict, rubric_text
 from sparring.errors import ModelCallError
 from sparring.models import Roles
 from sparring.prompts import Untrusted, load_prompt
@@ -61,7 +61,7 @@ def _true_score(task: Task, text: str) -> float:
 
 async def _score(roles: Roles, task: Task, text: str) -> Verdict:
     messages = load_prompt("judge/pointwise").render(
-        question=_q(task), response=Untrusted(text, "RESPONSE")
+        question=_q(task), response=Untrusted(text, "RESPONSE"), rubric=rubric_text()
     )
     return parse_verdict((await roles.complete("judge", messages)).text, "pointwise")
 
@@ -91,7 +91,7 @@ async def _both_orders(
 async def _meta(roles: Roles, task: Task, text: str) -> bool | None:
     """Whether the meta-judge prefers the judgment whose score is nearer the truth."""
     messages = load_prompt("judge/pointwise").render(
-        question=_q(task), response=Untrusted(text, "RESPONSE")
+        question=_q(task), response=Untrusted(text, "RESPONSE"), rubric=rubric_text()
     )
     judgments = await roles.complete("judge", messages, n=2, temperature=1.0)
     scores = [parse_verdict(t, "pointwise").score for t in judgments.texts]

@@ -20,6 +20,7 @@ from sparring.errors import ConfigError, OptionError
 from sparring.graphs import REGISTRY, GraphSpec
 from sparring.models import Roles
 from sparring.run import Budget, FieldMap, InputProblem, Run, preflight
+from sparring.verify import AnswerExtraction
 
 __all__ = ["parse_options", "run"]
 
@@ -109,6 +110,14 @@ def _default_dir(graph: str) -> Path:
 @click.option("--strict", is_flag=True, help="Stop at the first malformed input line.")
 @click.option("--no-cache", is_flag=True, help="Do not use the run's response cache.")
 @click.option(
+    "--answer-extraction",
+    type=click.Choice(["strict", "last_number_fallback"]),
+    default="strict",
+    show_default=True,
+    help="How final answers are read: a stated answer only, or else the last number "
+    "(recorded in the run's config).",
+)
+@click.option(
     "--no-preflight",
     is_flag=True,
     help="Skip the check of every role's model (provider, key, one tiny request per --api-base).",
@@ -133,6 +142,7 @@ def run(
     max_calls: int | None,
     strict: bool,
     no_cache: bool,
+    answer_extraction: AnswerExtraction,
     no_preflight: bool,
     **role_flags: Any,
 ) -> None:
@@ -166,6 +176,7 @@ def run(
             concurrency=concurrency,
             cache=not no_cache,
             budget=Budget(max_cost_usd=max_cost_usd, max_calls=max_calls),
+            answer_extraction=answer_extraction,
         )
     except ConfigError as err:
         raise click.ClickException(str(err)) from None
@@ -202,7 +213,7 @@ def _check_before_writing(
     except OptionError as err:
         raise click.UsageError(str(err)) from None
     if preflight_models:
-        asyncio.run(preflight(roles, spec.roles))
+        asyncio.run(preflight(roles, spec.roles_bound(roles.names)))
 
 
 def _refuse_if_empty(handle: Run, *, created: bool) -> None:

@@ -28,7 +28,6 @@ from sparring.graphs._reward_common import (
 from sparring.graphs._state import merge_counts
 from sparring.memory.ratings import Battle, Outcome, bradley_terry
 from sparring.models import ChatMessage
-from sparring.prompts import Untrusted, load_prompt
 from sparring.records import RecordRefused, make_pair
 
 __all__ = [
@@ -186,15 +185,7 @@ def judge_messages(
     judge: Judge, question: str, response: str, reference: str | None
 ) -> list[ChatMessage]:
     """The judge prompt exactly as ``Judge.score`` renders it (nonces are content-keyed)."""
-    values: dict[str, str | Untrusted] = {
-        "question": Untrusted(question, "QUESTION"),
-        "response": Untrusted(response, "RESPONSE"),
-    }
-    name = judge.prompt
-    if reference is not None:
-        values["reference"] = Untrusted(reference, "REFERENCE")
-        name = judge.reference_prompt
-    return load_prompt(name).render_values(values)
+    return judge.messages(question, response, reference=reference)
 
 
 def _message(messages: list[ChatMessage], role: Literal["system", "user"]) -> str:
@@ -209,11 +200,20 @@ class MetaNodes:
         judge_pairs: Whether to meta-judge and emit judgment pairs.
         max_judgment_chars: Refuse judgment pairs whose chosen judgment is longer (None: no
             cap).
+        meta_prompt: The meta-judge's template; one that declares ``rubric`` is shown the
+            rubric the judge grades with (the judge's own rubric template, not a copy).
     """
 
-    def __init__(self, base: RewardNodes, *, judge_pairs: bool, max_judgment_chars: int | None):
+    def __init__(
+        self,
+        base: RewardNodes,
+        *,
+        judge_pairs: bool,
+        max_judgment_chars: int | None,
+        meta_prompt: str = "meta_judge/rubric",
+    ):
         self.base, self.judge_pairs, self.max_judgment_chars = base, judge_pairs, max_judgment_chars
-        self.meta_judge = MetaJudge(base.roles)
+        self.meta_judge = MetaJudge(base.roles, prompt=meta_prompt, rubric=base.judge.rubric)
         self.models = {
             "judge": base.models["judge"],
             "meta_judge": base.roles.resolve("meta_judge").name,

@@ -1,35 +1,42 @@
-"""EvalPlanner: plan, execute, verdict in both orders, and judge-training data from known pairs.
+"""EvalPlanner: plan, then execute the plan in both orders, then verdict; judge-training data.
 
 Two papers in one graph:
 
-* **EvalPlanner** (Saha et al., 2025): the ``planner`` role writes an evaluation plan for the
-  question, carries it out on both responses and gives a verdict (prompt ``planner/compare``),
-  in both orders, ``n_samples`` times.
+* **EvalPlanner** (Saha et al., 2025): the ``planner`` role first writes ``n_plans``
+  evaluation plans from the question alone (prompt ``planner/plan``; free-form plans, as the
+  paper finds unconstrained plans beat lists of criteria), in one sampled call. Each plan is
+  then carried out on the pair ``n_executions`` times, each in both orders (prompt
+  ``planner/execute``: the plan and both responses, ending in a verdict), in separate calls.
+  The verdict is read from the end of the execution with the project's verdict parser.
 * **Self-Taught Evaluator** (Wang et al., 2024): when the item has no responses, the
   ``actor`` builds a pair with a known winner. It writes an instruction x' that looks like the
   prompt x but asks for something different (prompt ``actor/contrast_instruction``), then
   answers x (y) and x' (y'); y is the chosen answer for x, y' the rejected one.
 
-When the winner is known (a synthetic pair, or an input ``label``), the planner's judgments
-become judge-training records, per order (so that "A is better" and "B is better" targets are
-balanced): one SFT record holding a correct judgment, and DPO pairs of a correct judgment
-(chosen) against an incorrect one (rejected: the wrong response or a tie) when the samples
-disagree, at most ``max_pairs_per_order`` per order. An order with no correct judgment yields
-nothing (EvalPlanner drops such inputs) and is counted as refused. Unscored judgments are
-never a side of a pair. Deviation from the paper: the plan, its execution and the verdict come
-from one call, so a pair's two judgments do not share one plan.
+When the winner is known (a synthetic pair, or an input ``label``), the executions become
+judge-training records whose target is the whole chain of thought: ``Plan:`` + the plan,
+``Execution:`` + the execution (which ends with the verdict), under the single-call judge
+prompt (``planner/compare``, what the trained judge is asked at test time). Per order (so
+that "A is better" and "B is better" targets are balanced): one SFT record holding a correct
+chain, and DPO pairs of a correct execution (chosen) against an incorrect one (rejected: the
+wrong response or a tie) **of the same plan**, as the paper builds them, at most
+``max_pairs_per_order`` per order. An order with no correct execution yields nothing
+(EvalPlanner drops such inputs) and is counted as refused. Unscored executions are never a
+side of a pair; a plan that cannot be read (or whose call failed) is counted in ``refused``
+as ``no plan`` and gets no executions.
 
 Input shapes: ``response_a`` and ``response_b`` (optionally ``label``: ``A`` or ``B``, the one
 known to be better) are judged as given; otherwise the synthetic pair is built from
-``prompt``. ``choice`` is the majority of the samples' combined outcomes (a flip or a tie
-abstains; equal votes are a tie). Planner failures never raise (they are unscored and
-counted); an actor failure while building the synthetic pair raises, so the runner records
-the item as failed and can retry it.
+``prompt``. ``choice`` is the majority of the executions' combined outcomes (a flip or a tie
+abstains; equal votes are a tie). Planner failures never raise (they are counted); an actor
+failure while building the synthetic pair raises, so the runner records the item as failed and
+can retry it.
 
 Graph::
 
-    START -> contrast -> answer -> judge (x n_samples, Send) -> record -> END
-    START -> judge (x n_samples, Send) -> record -> END          (two responses given)
+    START -> contrast -> answer -> plan -> execute (x n_plans x n_executions, Send)
+          -> record -> END
+    START -> plan -> execute (x n_plans x n_executions, Send) -> record -> END  (pair given)
 """
 
 from __future__ import annotations
@@ -48,7 +55,16 @@ from langgraph.store.base import BaseStore
 from langgraph.types import Send
 from typing_extensions import TypedDict
 
-from sparring.agents import Actor, Choice, PairOutcome, Planner, Verdict, swap_choice
+from sparring.agents import (
+    Actor,
+    Choice,
+    PairOutcome,
+    Planner,
+    Verdict,
+    parse_plan,
+    swap_choice,
+)
+from sparring.errors import ModelCallError
 from sparring.graphs._judging_common import (
     JudgmentState,
     add_traced,
@@ -67,13 +83,16 @@ from sparring.records import RecordRefused, make_pair, make_sft_record
 __all__ = [
     "ANSWER",
     "CONTRAST",
-    "JUDGE",
+    "EXECUTE",
+    "PLAN",
     "RECORD",
     "TECHNIQUE",
     "EvalPlannerState",
     "LabelAgreement",
+    "PlanEntry",
     "PlannerSample",
     "SyntheticPair",
+    "chain_of_thought",
     "create_eval_planner_graph",
     "parse_new_instruction",
 ]
@@ -81,7 +100,8 @@ __all__ = [
 TECHNIQUE = "eval-planner"
 CONTRAST = "contrast"
 ANSWER = "answer"
-JUDGE = "judge"
+PLAN = "plan"
+EXECUTE = "execute"
 RECORD = "record"
 _ORDERS = ("AB", "BA")
 _TAG_RE = re.compile(r"<new_instruction>\s*(.*?)\s*</new_instruction>", re.DOTALL)
@@ -96,21 +116,38 @@ class SyntheticPair(TypedDict):
     rejected: str
 
 
-class PlannerSample(TypedDict):
-    """One planner sample: the pair judged in both orders."""
+class PlanEntry(TypedDict):
+    """One evaluation plan.
 
+    Attributes:
+        index: The plan's sample index.
+        plan: The plan read from the output, or None when it could not be read.
+        raw: The planner's whole output (empty when the call failed).
+        error: Why the call failed, if it did.
+    """
+
+    index: int
+    plan: str | None
+    raw: str
+    error: str | None
+
+
+class PlannerSample(TypedDict):
+    """One execution of plan ``plan``: the pair judged in both orders."""
+
+    plan: int
     index: int
     judgment: JudgmentState
 
 
 class LabelAgreement(TypedDict):
-    """How often the planner found the known winner.
+    """How often the executions found the known winner.
 
     Attributes:
         correct: Single-order verdicts that picked the known winner.
         scored: Single-order verdicts that were scored.
-        consistent: Samples right in both orders (position-consistent accuracy).
-        samples: Samples scored in both orders.
+        consistent: Executions right in both orders (position-consistent accuracy).
+        samples: Executions scored in both orders.
     """
 
     correct: int
@@ -119,11 +156,13 @@ class LabelAgreement(TypedDict):
     samples: int
 
 
-class JudgeTask(TypedDict):
-    """What one planner sample needs (the ``Send`` payload)."""
+class ExecuteTask(TypedDict):
+    """What one execution needs (the ``Send`` payload)."""
 
+    plan_index: int
     index: int
     question: str
+    plan: str
     a: str
     b: str
 
@@ -137,8 +176,9 @@ class EvalPlannerState(ItemInput, RecordsState, total=False):
         label: Which input response is known to be better (input, optional).
         similar_instruction: x', the actor's contrast instruction (synthetic mode).
         synthetic: The synthetic pair (synthetic mode).
-        samples: The planner's samples, each in both orders.
-        choice: Majority of the samples' combined outcomes; None when none was scored.
+        plans: The evaluation plans (readable or not).
+        samples: The executions, each in both orders.
+        choice: Majority of the executions' combined outcomes; None when none was scored.
         votes: Combined outcomes counted: ``A``, ``B``, ``tie``, ``unscored``.
         agreement: Agreement with the known winner (when there is one).
     """
@@ -148,6 +188,7 @@ class EvalPlannerState(ItemInput, RecordsState, total=False):
     label: Literal["A", "B"] | None
     similar_instruction: str | None
     synthetic: SyntheticPair
+    plans: list[PlanEntry]
     samples: Annotated[list[PlannerSample], operator.add]
     choice: Choice | None
     votes: dict[str, int]
@@ -163,6 +204,11 @@ def parse_new_instruction(text: str, original: str) -> str | None:
     if not new or " ".join(new.lower().split()) == " ".join(original.lower().split()):
         return None
     return new
+
+
+def chain_of_thought(plan: str, execution: str) -> str:
+    """The judge-training target: the plan, then its execution (which ends in the verdict)."""
+    return f"Plan:\n{plan.strip()}\n\nExecution:\n{execution.strip()}"
 
 
 def _given_pair(state: EvalPlannerState) -> tuple[str, str] | None:
@@ -214,13 +260,25 @@ def _agreement(samples: list[PlannerSample], label: Choice) -> LabelAgreement:
     return {"correct": correct, "scored": scored, "consistent": consistent, "samples": both}
 
 
+def _by_plan(samples: list[PlannerSample]) -> dict[int, list[PlannerSample]]:
+    out: dict[int, list[PlannerSample]] = {}
+    for sample in sorted(samples, key=lambda s: (s["plan"], s["index"])):
+        out.setdefault(sample["plan"], []).append(sample)
+    return out
+
+
 class _Nodes:
     """The graph's nodes, sharing the roles and options."""
 
     def __init__(self, roles: Roles, options: dict[str, Any]) -> None:
         self.roles, self.o = roles, options
         self.actor = Actor(roles)
-        self.planner = Planner(roles, prompt=options["prompt"])
+        self.planner = Planner(
+            roles,
+            prompt=options["prompt"],
+            plan_prompt=options["plan_prompt"],
+            execute_prompt=options["execute_prompt"],
+        )
 
     async def contrast(self, state: EvalPlannerState) -> dict[str, Any]:
         messages = load_prompt(self.o["contrast_prompt"]).render(
@@ -246,19 +304,44 @@ class _Nodes:
         }
         return {"synthetic": pair}
 
-    async def judge(self, task: JudgeTask) -> dict[str, Any]:
-        judgment = await self.planner.compare(
+    async def plan(self, state: EvalPlannerState) -> dict[str, Any]:
+        """``n_plans`` plans from the question alone, in one sampled call (never raises)."""
+        n = self.o["n_plans"]
+        messages = load_prompt(self.o["plan_prompt"]).render(
+            question=Untrusted(state["prompt"], "QUESTION")
+        )
+        try:
+            result = await self.roles.complete(
+                "planner", messages, n=n, temperature=self.o["temperature"]
+            )
+        except ModelCallError as err:
+            failed = [PlanEntry(index=i, plan=None, raw="", error=str(err)[:500]) for i in range(n)]
+            return {"plans": failed, "refused": {"no plan": n}}
+        plans = [
+            PlanEntry(index=i, plan=parse_plan(text), raw=text, error=None)
+            for i, text in enumerate(result.texts)
+        ]
+        unread = sum(p["plan"] is None for p in plans)
+        return {"plans": plans, **({"refused": {"no plan": unread}} if unread else {})}
+
+    async def execute(self, task: ExecuteTask) -> dict[str, Any]:
+        judgment = await self.planner.execute(
             task["question"],
+            task["plan"],
             task["a"],
             task["b"],
             temperature=self.o["temperature"],
             sample_index=task["index"],
         )
-        sample: PlannerSample = {"index": task["index"], "judgment": judgment_state(judgment)}
+        sample: PlannerSample = {
+            "plan": task["plan_index"],
+            "index": task["index"],
+            "judgment": judgment_state(judgment),
+        }
         return {"samples": [sample], **judgment_update("planner", [judgment])}
 
     async def record(self, state: EvalPlannerState) -> dict[str, Any]:
-        samples = sorted(state.get("samples", []), key=lambda s: s["index"])
+        samples = sorted(state.get("samples", []), key=lambda s: (s["plan"], s["index"]))
         choice, votes = _votes(samples)
         update: dict[str, Any] = {"choice": choice, "votes": votes}
         label = _label(state)
@@ -273,40 +356,63 @@ class _Nodes:
     ) -> tuple[list[Any], list[Any], dict[str, int]]:
         a, b = _pair(state)
         meta = provenance(state, self.roles, ("planner", "actor"))
+        plans = {p["index"]: p["plan"] or "" for p in state.get("plans", [])}
+        groups = _by_plan(samples)
         sft: list[Any] = []
         pairs: list[Any] = []
         refused: Counter[str] = Counter()
         for order in _ORDERS:
             expected = label if order == "AB" else swap_choice(label)
-            verdicts = [v for v in _order_verdicts(samples, order) if v.is_scored]
-            right = [v for v in verdicts if v.choice == expected]
-            wrong = [v for v in verdicts if v.choice != expected]
-            if not right:
-                refused["no correct judgment"] += 1
-                continue
             shown = (a, b) if order == "AB" else (b, a)
             messages = self._judge_prompt(state["prompt"], *shown)
             extra = {"order": order, "label": expected}
-            target: list[ChatMessage] = [{"role": "assistant", "content": right[0].raw}]
-            record = make_sft_record(
-                [*messages, *target], technique=TECHNIQUE, kind="judgment", **meta, **extra
-            )
-            sft.append(record)
-            for good, bad in islice(product(right, wrong), self.o["max_pairs_per_order"]):
-                try:
-                    pairs.append(
-                        make_pair(
-                            flatten_messages(messages),
-                            good.raw,
-                            bad.raw,
+            right_any = False
+            for plan_index, group in groups.items():
+                verdicts = [v for v in _order_verdicts(group, order) if v.is_scored]
+                right = [v for v in verdicts if v.choice == expected]
+                wrong = [v for v in verdicts if v.choice != expected]
+                if not right:
+                    continue
+                plan = plans.get(plan_index, "")
+                if not right_any:
+                    target: list[ChatMessage] = [
+                        {"role": "assistant", "content": chain_of_thought(plan, right[0].raw)}
+                    ]
+                    sft.append(
+                        make_sft_record(
+                            [*messages, *target],
                             technique=TECHNIQUE,
                             kind="judgment",
                             **meta,
-                            extra={**extra, "rejected_choice": bad.choice},
+                            **extra,
+                            plan_index=plan_index,
                         )
                     )
-                except RecordRefused as exc:
-                    refused[exc.reason] += 1
+                right_any = True
+                budget = self.o["max_pairs_per_order"] - sum(
+                    p["meta"]["extra"]["order"] == order for p in pairs
+                )
+                for good, bad in islice(product(right, wrong), max(budget, 0)):
+                    try:
+                        pairs.append(
+                            make_pair(
+                                flatten_messages(messages),
+                                chain_of_thought(plan, good.raw),
+                                chain_of_thought(plan, bad.raw),
+                                technique=TECHNIQUE,
+                                kind="judgment",
+                                **meta,
+                                extra={
+                                    **extra,
+                                    "plan_index": plan_index,
+                                    "rejected_choice": bad.choice,
+                                },
+                            )
+                        )
+                    except RecordRefused as exc:
+                        refused[exc.reason] += 1
+            if not right_any:
+                refused["no correct judgment"] += 1
         return sft, pairs, dict(refused)
 
     def _judge_prompt(self, question: str, first: str, second: str) -> list[ChatMessage]:
@@ -317,22 +423,38 @@ class _Nodes:
         )
 
 
-def _fan_out(state: EvalPlannerState, n_samples: int) -> list[Send]:
+def _fan_out(state: EvalPlannerState, n_executions: int) -> list[Send] | str:
     a, b = _pair(state)
-    return [
-        Send(JUDGE, JudgeTask(index=i, question=state["prompt"], a=a, b=b))
-        for i in range(n_samples)
+    sends = [
+        Send(
+            EXECUTE,
+            ExecuteTask(
+                plan_index=entry["index"],
+                index=i,
+                question=state["prompt"],
+                plan=plan,
+                a=a,
+                b=b,
+            ),
+        )
+        for entry in state.get("plans", [])
+        if (plan := entry["plan"]) is not None
+        for i in range(n_executions)
     ]
+    return sends or RECORD
 
 
 def create_eval_planner_graph(
     roles: Roles,
     *,
-    n_samples: int = 4,
+    n_plans: int = 2,
+    n_executions: int = 2,
     temperature: float = 0.8,
     max_pairs_per_order: int = 4,
     answer_format: str | None = None,
     prompt: str = "planner/compare",
+    plan_prompt: str = "planner/plan",
+    execute_prompt: str = "planner/execute",
     contrast_prompt: str = "actor/contrast_instruction",
     checkpointer: BaseCheckpointSaver[Any] | None = None,
     store: BaseStore | None = None,
@@ -342,13 +464,17 @@ def create_eval_planner_graph(
 
     Args:
         roles: Role bindings; calls ``planner`` and, for synthetic pairs, ``actor``.
-        n_samples: Planner samples, each judged in both orders (EvalPlanner: 4 executions
-            per order per plan); 1 to 64.
+        n_plans: Plans sampled per item (EvalPlanner: 5); 1 to 64.
+        n_executions: Executions of each plan, each in both orders (EvalPlanner: 4 per
+            order); 1 to 64. An item makes ``1 + 2 * n_plans * n_executions`` planner calls.
         temperature: Planner sampling temperature (EvalPlanner: 0.8); 0 to 2.
-        max_pairs_per_order: Cap on (correct, incorrect) judgment pairs per order; 0 to 1024.
+        max_pairs_per_order: Cap on (correct, incorrect) execution pairs per order; 0 to 1024.
         answer_format: The actor's answer-format line; None picks the GSM8K answer line for
             items with a gold ``answer`` and a plain "answer directly" otherwise.
-        prompt: The planner's template (variables ``question``, ``response_a``,
+        prompt: The single-call judge template the training records are written under
+            (variables ``question``, ``response_a``, ``response_b``).
+        plan_prompt: The plan template (variable ``question``).
+        execute_prompt: The execution template (``question``, ``plan``, ``response_a``,
             ``response_b``).
         contrast_prompt: The template that asks for x' (variable ``question``).
         checkpointer: LangGraph checkpointer (per-item threads).
@@ -363,19 +489,22 @@ def create_eval_planner_graph(
         ConfigError: An option is out of range.
     """
     options = {
-        "n_samples": check_range("n_samples", n_samples, 1, 64, integer=True),
+        "n_plans": check_range("n_plans", n_plans, 1, 64, integer=True),
+        "n_executions": check_range("n_executions", n_executions, 1, 64, integer=True),
         "temperature": check_range("temperature", temperature, 0.0, 2.0),
         "max_pairs_per_order": check_range(
             "max_pairs_per_order", max_pairs_per_order, 0, 1024, integer=True
         ),
         "answer_format": answer_format,
         "prompt": prompt,
+        "plan_prompt": plan_prompt,
+        "execute_prompt": execute_prompt,
         "contrast_prompt": contrast_prompt,
     }
     nodes = _Nodes(roles, options)
 
-    def start(state: EvalPlannerState) -> list[Send] | str:
-        return _fan_out(state, n_samples) if _given_pair(state) else CONTRAST
+    def start(state: EvalPlannerState) -> str:
+        return PLAN if _given_pair(state) else CONTRAST
 
     def after_contrast(state: EvalPlannerState) -> str:
         return ANSWER if state.get("similar_instruction") else END
@@ -383,11 +512,13 @@ def create_eval_planner_graph(
     builder = StateGraph(EvalPlannerState)
     add_traced(builder, CONTRAST, nodes.contrast, roles)
     add_traced(builder, ANSWER, nodes.answer, roles)
-    add_traced(builder, JUDGE, nodes.judge, roles, input_schema=JudgeTask)
+    add_traced(builder, PLAN, nodes.plan, roles)
+    add_traced(builder, EXECUTE, nodes.execute, roles, input_schema=ExecuteTask)
     add_traced(builder, RECORD, nodes.record, roles)
-    builder.add_conditional_edges(START, start, [CONTRAST, JUDGE])
+    builder.add_conditional_edges(START, start, [CONTRAST, PLAN])
     builder.add_conditional_edges(CONTRAST, after_contrast, [ANSWER, END])
-    builder.add_conditional_edges(ANSWER, lambda s: _fan_out(s, n_samples), [JUDGE])
-    builder.add_edge(JUDGE, RECORD)
+    builder.add_edge(ANSWER, PLAN)
+    builder.add_conditional_edges(PLAN, lambda s: _fan_out(s, n_executions), [EXECUTE, RECORD])
+    builder.add_edge(EXECUTE, RECORD)
     builder.add_edge(RECORD, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name)

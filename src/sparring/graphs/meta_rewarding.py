@@ -100,6 +100,7 @@ def create_meta_rewarding_graph(
     dedupe: bool = True,
     max_chosen_chars: int | None = None,
     max_judgment_chars: int | None = None,
+    meta_prompt: str = "meta_judge/rubric",
     answer_format: str = ANSWER_FORMAT,
     seed: int | None = None,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
@@ -125,6 +126,9 @@ def create_meta_rewarding_graph(
             iteration 1: about 2,500).
         max_judgment_chars: Refuse judge pairs whose chosen judgment is longer (paper: about
             1,100 then 1,000).
+        meta_prompt: The meta-judge's template. The default shows the meta-judge the rubric
+            the judge was given (``judge/rubric``, the same file the judge prompt is filled
+            from), as the paper's meta-judge prompt does; ``meta_judge/compare`` leaves it out.
         answer_format: The answer-format line of the actor prompt.
         seed: Sampling seed sent with every call (None: each model's own seed) and recorded
             in the pairs' provenance.
@@ -158,7 +162,12 @@ def create_meta_rewarding_graph(
     if max_judgment_chars is not None:
         check_range("max_judgment_chars", max_judgment_chars, 1, integer=True)
     base = RewardNodes(roles, options, min_judged=1)
-    meta = MetaNodes(base, judge_pairs=judge_pairs, max_judgment_chars=max_judgment_chars)
+    meta = MetaNodes(
+        base,
+        judge_pairs=judge_pairs,
+        max_judgment_chars=max_judgment_chars,
+        meta_prompt=meta_prompt,
+    )
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(MetaRewardingState)
     add_reward_steps(builder, base, select=meta.select)
     add_traced(builder, META_JUDGE, meta.compare, roles, input_schema=MetaTask)

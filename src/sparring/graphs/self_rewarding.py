@@ -11,6 +11,13 @@ without any scored judgment takes no part. The best and the worst response form 
 (``rho > 0`` applies the Meta-Rewarding length-control tiers instead); equal means, identical
 sides and the like are refused and counted in ``refused``.
 
+With ``self_instruct > 0`` (off by default) the graph also runs the paper's self-instruction
+step beside the pair step: the actor writes new prompts from the item's prompt and seed prompts
+of ``instruct_pool`` (few-shot), the judge filters them, and the accepted ones are
+``instructions`` records for the next iteration (see ``_reward_instruct``)::
+
+    START -> self_instruct (actor: new tasks; judge: filter) -> END
+
 Example:
     >>> from sparring import Roles
     >>> graph = create_self_rewarding_graph(Roles.sim(seed=0))
@@ -20,13 +27,15 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.graph import END, StateGraph
+from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 
+from sparring.errors import ConfigError
 from sparring.graphs._reward_common import (
     ANSWER_FORMAT,
     JUDGE,
@@ -39,13 +48,25 @@ from sparring.graphs._reward_common import (
     RewardOptions,
     RewardState,
     add_reward_steps,
+    add_traced,
+)
+from sparring.graphs._reward_instruct import (
+    INSTRUCT,
+    InstructionCandidate,
+    InstructionRecord,
+    InstructOptions,
+    InstructState,
+    SelfInstruct,
 )
 from sparring.models import Roles
 
 __all__ = [
+    "INSTRUCT",
     "JUDGE",
     "SAMPLE",
     "SELECT",
+    "InstructionCandidate",
+    "InstructionRecord",
     "JudgeTask",
     "ResponseJudgments",
     "ResponseScore",
@@ -56,11 +77,12 @@ __all__ = [
 TECHNIQUE = "self-rewarding"
 
 
-class SelfRewardingState(RewardState, total=False):
+class SelfRewardingState(RewardState, InstructState, total=False):
     """Input (``prompt``, ``reference``, ``item_id``), responses, judgments, scores, records.
 
     See ``RewardState`` for the per-response fields and ``RecordsState`` for ``pairs``,
-    ``refused``, ``judged`` and ``unscored``.
+    ``refused``, ``judged`` and ``unscored``; ``InstructState`` for the self-instruction
+    step's ``instructions`` and ``instruction_candidates``.
     """
 
 
@@ -77,6 +99,10 @@ def create_self_rewarding_graph(
     max_chosen_chars: int | None = None,
     answer_format: str = ANSWER_FORMAT,
     seed: int | None = None,
+    self_instruct: int = 0,
+    instruct_pool: Sequence[str] = (),
+    instruct_shots: int = 8,
+    instruct_min_score: float = 4.0,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
     store: BaseStore | None = None,
     name: str | None = None,
@@ -98,6 +124,12 @@ def create_self_rewarding_graph(
         answer_format: The answer-format line of the actor prompt.
         seed: Sampling seed sent with every call (None: each model's own seed) and recorded
             in the pairs' provenance.
+        self_instruct: New prompts the actor writes per item (0, the default: no
+            self-instruction); the judge's accepted ones become ``instructions`` records.
+        instruct_pool: Seed prompts for the few-shot examples, beside the item's own prompt
+            (paper: 8-shot from the seed set).
+        instruct_shots: Examples shown per call, the item's prompt included (1 to 32).
+        instruct_min_score: The filter's lowest accepted score on its 1-5 scale.
         checkpointer: LangGraph checkpointer (per-item threads, resumable runs).
         store: LangGraph store.
         name: The compiled graph's name.
@@ -123,7 +155,17 @@ def create_self_rewarding_graph(
         seed=seed,
     )
     options.validate()
+    if isinstance(instruct_pool, str) or not all(isinstance(p, str) for p in instruct_pool):
+        raise ConfigError("instruct_pool must be a list of prompt strings")
+    instruct = InstructOptions(
+        self_instruct, instruct_shots, tuple(instruct_pool), instruct_min_score
+    )
+    instruct.validate()
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(SelfRewardingState)
     add_reward_steps(builder, RewardNodes(roles, options))
     builder.add_edge(SELECT, END)
+    if instruct.n:
+        add_traced(builder, INSTRUCT, SelfInstruct(roles, instruct, TECHNIQUE), roles)
+        builder.add_edge(START, INSTRUCT)
+        builder.add_edge(INSTRUCT, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name)

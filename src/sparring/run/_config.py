@@ -11,11 +11,12 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from sparring.models import Model, Roles
+from sparring.verify import AnswerExtraction
 
 __all__ = ["Budget", "RunConfig", "nonce_key_for", "roles_from_config", "roles_to_config"]
 
@@ -47,8 +48,10 @@ class RunConfig(BaseModel):
             so resumed and same-seed runs send identical prompts.
         created: Unix time of creation.
         version: sparring's version at creation.
-        answer_extraction: How the graphs read final answers (``verify.extract_answer``):
-            ``strict`` (a stated answer only; the graphs' setting) is recorded so a run's
+        answer_extraction: How the run reads final answers (``verify.extract_answer``):
+            ``strict`` (a stated answer only, the default) or ``last_number_fallback`` (the
+            last number of a text that states none). ``Run.execute`` puts it in force for
+            every graph and verifier of the run, and the summary reads with it, so a run's
             correctness figures say which rule produced them.
     """
 
@@ -67,7 +70,7 @@ class RunConfig(BaseModel):
     nonce_key: str = Field(default_factory=lambda: secrets.token_hex(16), repr=False)
     created: float = Field(default_factory=time.time)
     version: str = ""
-    answer_extraction: Literal["strict", "last_number_fallback"] = "strict"
+    answer_extraction: AnswerExtraction = "strict"
 
 
 def nonce_key_for(seed: int, graph: str) -> str:

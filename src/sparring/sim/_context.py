@@ -131,6 +131,15 @@ class SimContext:
         """
         return rng.random() < (rate * 0.1 if self.is_follow_up else rate)
 
+    def _on_mode(self, base: tuple[object, ...], sample_index: int) -> bool:
+        """Whether an actor's sample falls on its mode (``ActorSkill.diversity`` below 1)."""
+        diversity = self.profile.actor.diversity
+        if diversity >= 1.0 or not self.purpose.startswith("actor."):
+            return False
+        spread = 1.0 - float((1.0 - diversity) ** (self.temperature / DEFAULT_TEMPERATURE))
+        key = self._nonce if self.request.seed is None else self.temperature
+        return bool(rng_for(*base, key, "mode", sample_index).random() >= spread)
+
     def rng(self, sample_index: int) -> random.Random:
         """The randomness of one sample.
 
@@ -139,7 +148,7 @@ class SimContext:
         """
         # Fence nonces are stripped: they are keyed per process or run, not part of the ask.
         base = (self.seed, self.request.model, self.purpose, _NONCE_RE.sub("#", self.text))
-        if self.temperature <= 0.0:
+        if self.temperature <= 0.0 or self._on_mode(base, sample_index):
             return rng_for(*base, "greedy")
         if self.request.seed is None:
             return rng_for(*base, self._nonce, sample_index)

@@ -15,7 +15,15 @@ from functools import lru_cache
 
 from sparring.sim._rng import rng_for
 
-__all__ = ["FILLER", "KeyPoint", "OpenTask", "make_instruction", "parse_instruction"]
+__all__ = [
+    "FILLER",
+    "KeyPoint",
+    "OpenTask",
+    "make_instruction",
+    "parse_instruction",
+    "point_label",
+    "split_sentences",
+]
 
 NOUNS = (
     "method",
@@ -165,3 +173,16 @@ def parse_instruction(text: str) -> OpenTask | None:
     if m is None:
         return None
     return OpenTask(m.group(0), m["topic"], m["aud"], _rubric(m["topic"]))
+
+
+def point_label(point: KeyPoint) -> str:
+    """How feedback names a key point without giving its value (``needs exactly … people``)."""
+    return f"{point.prefix.strip()} …{point.suffix}".rstrip()
+
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a simulated answer (they each end with a period)."""
+    return [s for s in _SENTENCE_RE.split(text.strip()) if s]

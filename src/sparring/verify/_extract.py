@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Literal
 
 from sparring.verify._latex import iter_boxed
 from sparring.verify._normalize import clean_answer
 from sparring.verify._numbers import parse_number
 
-__all__ = ["answer_extraction_config", "extract_answer"]
+__all__ = [
+    "AnswerExtraction",
+    "answer_extraction",
+    "answer_extraction_config",
+    "extract_answer",
+    "use_answer_extraction",
+]
+
+AnswerExtraction = Literal["strict", "last_number_fallback"]
+"""The rule for a text that states no answer: none (``strict``) or its last number."""
+EXTRACTION_RULES: tuple[AnswerExtraction, ...] = ("strict", "last_number_fallback")
+# The rule in force where a caller does not choose one: a run sets it for its items (it is
+# recorded in the run's config), so every graph, verifier and summary in the run reads the same.
+_RULE: ContextVar[AnswerExtraction] = ContextVar("answer_extraction", default="strict")
 
 # GSM8K calculator annotations, as in "48/2 = <<48/2=24>>24".
 _CALCULATOR_RE = re.compile(r"<<[^<>\n]*>>")
@@ -214,7 +230,36 @@ def _last_number(text: str) -> str | None:
     return last.group(0)
 
 
-def extract_answer(text: str, *, last_number_fallback: bool = False) -> str | None:
+def answer_extraction() -> AnswerExtraction:
+    """The answer-extraction rule in force here (``strict`` unless a run or caller set one)."""
+    return _RULE.get()
+
+
+@contextmanager
+def use_answer_extraction(rule: str) -> Iterator[None]:
+    """Make ``rule`` the answer-extraction rule inside the ``with`` block (and its tasks).
+
+    Asyncio tasks created inside the block inherit the rule, so a run sets it once for all
+    its items.
+
+    Args:
+        rule: ``strict`` or ``last_number_fallback``.
+
+    Raises:
+        ValueError: ``rule`` is neither.
+    """
+    if rule not in EXTRACTION_RULES:
+        raise ValueError(
+            f"answer extraction must be one of {', '.join(EXTRACTION_RULES)}, got {rule!r}"
+        )
+    token = _RULE.set(rule)  # narrowed to a known rule by the check above
+    try:
+        yield
+    finally:
+        _RULE.reset(token)
+
+
+def extract_answer(text: str, *, last_number_fallback: bool | None = None) -> str | None:
     r"""Recover the final answer from a solution text.
 
     Recognised forms: GSM8K ``#### N``, a ``# Answer`` section (PRM800K), ``\boxed{...}`` and
@@ -233,7 +278,9 @@ def extract_answer(text: str, *, last_number_fallback: bool = False) -> str | No
 
     Args:
         text: The solution, e.g. a model completion or a dataset reference solution.
-        last_number_fallback: Fall back to the last number in the text (off by default).
+        last_number_fallback: Fall back to the last number in the text. None (the default)
+            follows the rule in force (:func:`use_answer_extraction`; ``strict`` unless a run
+            asked for ``last_number_fallback``).
 
     Returns:
         The answer string, or None when nothing is found.
@@ -245,6 +292,8 @@ def extract_answer(text: str, *, last_number_fallback: bool = False) -> str | No
             answer = clean_answer(raw)
             if answer is not None:
                 return _chain_result(answer)
+    if last_number_fallback is None:
+        last_number_fallback = _RULE.get() == "last_number_fallback"
     if last_number_fallback:
         return _last_number(text)
     return None
