@@ -84,6 +84,19 @@ def test_preflight_finds_nothing_listening_at_api_base(tmp_path: Path) -> None:
     assert code == 5 and "did not answer: connection" in out and "127.0.0.1:9" in out
 
 
+def test_preflight_checks_numbered_roles_a_roles_file_binds(tmp_path: Path) -> None:
+    roles = tmp_path / "roles.toml"
+    roles.write_text(
+        '[debater_2]\nmodel = "hosted_vllm/x"\napi_base = "http://127.0.0.1:9/v1"\n',
+        encoding="utf-8",
+    )
+    run_dir = tmp_path / "r"
+    code, out = _cli("run", "debate", "--sim-tasks", "2", "--out", str(run_dir),
+                     "--roles", str(roles))
+    assert code == 5 and "role debater_2" in out and "127.0.0.1:9" in out
+    assert not run_dir.exists()
+
+
 def test_a_local_server_needs_no_invented_key(
     tmp_path: Path, server: SimServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

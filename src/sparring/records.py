@@ -24,6 +24,7 @@ __all__ = [
     "SftRecord",
     "make_pair",
     "make_prm_record",
+    "make_rl_episode",
     "make_rl_record",
     "make_sft_record",
 ]
@@ -103,12 +104,19 @@ class SftRecord(TypedDict):
 
 
 class RlRecord(TypedDict):
-    """An offline-RL example (SPC style): prompt, answer, reward (+1/-1)."""
+    """An offline-RL example (SPC style): prompt, answer, reward (+1/-1).
+
+    A multi-turn episode (``make_rl_episode``) also keeps the whole conversation in
+    ``messages`` and one reward per assistant turn in ``turn_rewards``; ``prompt`` is then its
+    first user message, ``answer`` its last assistant message and ``reward`` that turn's.
+    """
 
     prompt: str
     answer: str
     reward: float
     meta: dict[str, Any]
+    messages: NotRequired[list[RecordMessage]]
+    turn_rewards: NotRequired[list[float]]
 
 
 class PrmRecord(TypedDict):
@@ -170,6 +178,34 @@ def make_rl_record(prompt: str, answer: str, reward: float, **meta: Any) -> RlRe
     if not answer.strip():
         raise RecordRefused("empty answer")
     return {"prompt": prompt, "answer": answer, "reward": float(reward), "meta": dict(meta)}
+
+
+def make_rl_episode(
+    messages: Sequence[RecordMessage], turn_rewards: Sequence[float], **meta: Any
+) -> RlRecord:
+    """Build a multi-turn RL record: a conversation with one reward per assistant turn.
+
+    Raises:
+        RecordRefused: No user message first, an empty assistant turn, the conversation not
+            ending with an assistant turn, or not one reward per assistant turn.
+    """
+    turns = [m for m in messages if m["role"] == "assistant"]
+    users = [m for m in messages if m["role"] == "user"]
+    if not users or not turns or messages[-1]["role"] != "assistant":
+        raise RecordRefused("an RL episode needs a user message and ends with the assistant")
+    if any(not m["content"].strip() for m in turns):
+        raise RecordRefused("empty answer")
+    if len(turn_rewards) != len(turns):
+        raise RecordRefused("an RL episode needs one reward per assistant turn")
+    rewards = [float(r) for r in turn_rewards]
+    return {
+        "prompt": users[0]["content"],
+        "answer": turns[-1]["content"],
+        "reward": rewards[-1],
+        "meta": dict(meta),
+        "messages": list(messages),
+        "turn_rewards": rewards,
+    }
 
 
 def make_prm_record(prompt: str, steps: list[str], labels: list[bool], **meta: Any) -> PrmRecord:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,7 +16,7 @@ __all__ = ["REGISTRY", "GraphSpec", "Registry"]
 # Factory parameters that are wiring, not options a user sets with ``-o``.
 _WIRING = frozenset({"roles", "checkpointer", "store", "name"})
 
-Family = Literal["judging", "reasoning", "game"]
+Family = Literal["judging", "reasoning", "game", "search"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +28,14 @@ class GraphSpec:
         module: The module holding the factory.
         factory: The factory's name (``create_meta_rewarding_graph``).
         summary: One line for ``sparring graphs``.
-        family: judging, reasoning or game.
+        family: judging, reasoning, game or search.
         roles: The roles it calls.
         needs_answer: Whether items must carry a gold answer.
         recursion_limit: LangGraph supersteps allowed per item (rounds included).
         inputs: Input fields each item needs besides ``prompt`` (e.g. two responses).
         compares: The role whose both-order comparisons the ``swaps`` counters count.
+        numbered: Role families a graph may call one by one (``debater`` for ``debater_1``,
+            ``debater_2``, ... in debate), each falling back to a role of ``roles``.
     """
 
     name: str
@@ -46,6 +48,21 @@ class GraphSpec:
     recursion_limit: int = 100
     inputs: tuple[str, ...] = ()
     compares: str | None = None
+    numbered: tuple[str, ...] = ()
+
+    def roles_bound(self, bound: Iterable[str]) -> tuple[str, ...]:
+        """The roles a run calls, given the roles bound: ``roles`` plus bound numbered ones.
+
+        Preflight checks these, so a ``[debater_2]`` table in a roles file is checked too.
+        """
+        extra = sorted(
+            name
+            for name in bound
+            if any(
+                name.startswith(f"{p}_") and name[len(p) + 1 :].isdigit() for p in self.numbered
+            )
+        )
+        return (*self.roles, *extra)
 
     @property
     def available(self) -> bool:
@@ -155,7 +172,8 @@ _CATALOGUE = (
     ),
     _spec(
         "refine",
-        "Critique-in-the-loop: actor, step-level critic, refine until approved",
+        "Critique-in-the-loop: solutions, step-level critic, refine until approved; "
+        "-o feedback=criteria: Self-Refine on open-ended prompts",
         "reasoning",
         ("actor", "critic"),
         recursion_limit=200,
@@ -202,6 +220,44 @@ _CATALOGUE = (
         ("actor", "sneaky", "critic"),
         needs_answer=True,
     ),
+    GraphSpec(
+        "debate",
+        "sparring.graphs.games.debate",
+        "create_debate_graph",
+        "Multi-agent debate: N solvers revise over R rounds; vote or judge (Du et al.)",
+        "game",
+        ("actor", "judge"),
+        numbered=("debater",),
+    ),
+    _spec(
+        "try-again",
+        "Multi-turn self-correction with unary feedback: 'try again' until right (SCoRe)",
+        "reasoning",
+        ("actor",),
+        needs_answer=True,
+    ),
+    _spec(
+        "principle-critique",
+        "Critique and revise against written principles; original vs revision pairs (CAI)",
+        "judging",
+        ("actor", "judge"),
+        compares="judge",
+    ),    GraphSpec(
+        "critic-search",
+        "sparring.graphs.search.critic_search",
+        "create_critic_search_graph",
+        "Critic-guided tree search over steps (UCT or beam), call budget (SPC, AlphaLLM)",
+        "search",
+        ("actor", "critic"),
+        recursion_limit=1000,
+    ),
+    _spec(
+        "p-true",
+        "P(True) self-evaluation: rate own answer, abstain below a threshold (Kadavath)",
+        "reasoning",
+        ("actor",),
+    ),
+
 )
 
 

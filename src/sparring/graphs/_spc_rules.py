@@ -22,6 +22,7 @@ from typing_extensions import TypedDict
 from sparring.agents import Verdict
 
 __all__ = [
+    "SUBTLE_ERRORS",
     "Call",
     "GameOutcome",
     "GameStatus",
@@ -37,6 +38,9 @@ Call = Literal["correct", "incorrect", "unscored"]
 
 GameStatus = Literal["played", "no_gold", "no_solution", "no_steps", "no_tamper", "rejected"]
 """How an item's game ended: played, or why no critic game took place."""
+
+SUBTLE_ERRORS = frozenset({"misread", "wrong_operation"})
+"""Error types that keep a step's arithmetic self-consistent (the rest are visible slips)."""
 
 
 def call_of(verdict: Verdict) -> Call:

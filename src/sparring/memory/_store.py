@@ -31,8 +31,8 @@ __all__ = [
 ]
 
 ItemStatus = Literal["pending", "running", "done", "failed"]
-RecordKind = Literal["pairs", "sft", "rl", "prm"]
-RECORD_KINDS: tuple[RecordKind, ...] = ("pairs", "sft", "rl", "prm")
+RecordKind = Literal["pairs", "sft", "rl", "prm", "instructions"]
+RECORD_KINDS: tuple[RecordKind, ...] = ("pairs", "sft", "rl", "prm", "instructions")
 
 
 class ItemRow(TypedDict):

@@ -6,7 +6,7 @@ from sparring.run._lock import RunLock
 from sparring.run._outcome import StopKind, stop_kind
 from sparring.run._preflight import preflight, preflight_problems
 from sparring.run._run import IngestReport, Run
-from sparring.run._summary import ModelUsage, RoleUsage, RunSummary, summarize
+from sparring.run._summary import ModelUsage, RoleUsage, RoundHealth, RunSummary, summarize
 
 __all__ = [
     "Budget",
@@ -16,6 +16,7 @@ __all__ = [
     "InputProblem",
     "ModelUsage",
     "RoleUsage",
+    "RoundHealth",
     "Run",
     "RunConfig",
     "RunLock",

@@ -31,6 +31,7 @@ from sparring.run._lock import RunLock
 from sparring.run._runner import ItemDone, Runner
 from sparring.run._summary import RunSummary, summarize
 from sparring.trace import EventSink
+from sparring.verify import AnswerExtraction, use_answer_extraction
 
 __all__ = ["IngestReport", "Run"]
 
@@ -79,10 +80,13 @@ class Run:
         concurrency: int = 8,
         budget: Budget | None = None,
         cache: bool = True,
+        answer_extraction: AnswerExtraction = "strict",
     ) -> Run:
         """Start a new run directory (it must be new or empty).
 
         Everything is checked before anything is written: a bad option leaves no folder.
+        ``answer_extraction`` is the rule every graph, verifier and summary of the run reads
+        final answers with (``last_number_fallback`` opts in to the last-number fallback).
 
         Raises:
             ConfigError: The graph is unknown or the directory already holds a run.
@@ -110,6 +114,7 @@ class Run:
             cache=cache,
             nonce_key=nonce_key_for(seed, graph),
             version=__version__,
+            answer_extraction=answer_extraction,
         )
         store = _open_store(path)
         store.save_config(config.model_dump(mode="json"))
@@ -197,7 +202,7 @@ class Run:
         Raises:
             RunBusyError: Another process is running this directory.
         """
-        with self.lock:
+        with self.lock, use_answer_extraction(self.config.answer_extraction):
             runner = Runner(
                 self.dir,
                 self.store,
@@ -227,9 +232,16 @@ class Run:
         return summarize(self.store)
 
     def export(
-        self, fmt: Format, out_dir: str | Path, *, meta: bool = False, conversational: bool = False
+        self,
+        fmt: Format,
+        out_dir: str | Path,
+        *,
+        meta: bool = False,
+        conversational: bool = False,
+        kind: str | None = None,
+        role: str | None = None,
     ) -> ExportReport:
-        """Write the run's records in a trainer's format under ``out_dir``."""
+        """Write the run's records in a trainer's format under ``out_dir`` (see ``export_run``)."""
         return export_run(
             self.store,
             fmt,
@@ -237,6 +249,8 @@ class Run:
             run_name=self.dir.name,
             meta=meta,
             conversational=conversational,
+            kind=kind,
+            role=role,
         )
 
     def outputs(self) -> Iterator[tuple[int, dict[str, Any]]]:

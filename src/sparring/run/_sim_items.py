@@ -32,7 +32,7 @@ def sim_items(
 ) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """``(index, item_id, input)`` for ``count`` world tasks suited to the graph."""
     world = SimWorld(seed=seed)
-    arithmetic_only = spec.needs_answer or spec.family in ("reasoning", "game")
+    arithmetic_only = spec.needs_answer or spec.family in ("reasoning", "game", "search")
     engine = SimEngine(seed=seed)
     for i in range(count):
         task = world.problem(i) if arithmetic_only else world.task(i)

@@ -4,18 +4,23 @@ Health monitors follow B-STaR's split: exploration (how varied the candidates ar
 exploitation (how well the judge or verifier separates correct from incorrect candidates).
 They are read from items' outputs: ``candidates`` or ``samples`` with ``answer`` / ``correct`` /
 ``score``, or a judging graph's ``responses`` and mean ``scores`` checked against the item's gold.
+Graphs with rounds or turns (debate, try-again) report ``rounds_correct``: for each trajectory
+(a debater, an episode) whether its answer was right after each round; the summary gives the
+accuracy by round and the right-to-wrong and wrong-to-right flips into each round.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sparring.memory._store import RunStore
+from sparring.run._calibration import calibration_counters, calibration_metrics
 
-__all__ = ["ModelUsage", "RoleUsage", "RunSummary", "item_health", "summarize"]
+__all__ = ["ModelUsage", "RoleUsage", "RoundHealth", "RunSummary", "item_health", "summarize"]
 
 
 class RoleUsage(BaseModel):
@@ -51,6 +56,42 @@ class ModelUsage(BaseModel):
     cache_hits: int = 0
 
 
+class RoundHealth(BaseModel):
+    """Accuracy in one round (or turn) and the flips into it, over every trajectory.
+
+    Attributes:
+        round: The round (0 is the first answer).
+        trajectories: Trajectories (debaters, episodes) that reached it.
+        correct: Those right in it.
+        right_wrong: Those right in the round before and wrong in it.
+        wrong_right: Those wrong in the round before and right in it.
+        from_right: Those right in the round before (the flips' denominator).
+    """
+
+    round: int
+    trajectories: int
+    correct: int = 0
+    right_wrong: int = 0
+    wrong_right: int = 0
+    from_right: int = 0
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share right in this round."""
+        return self.correct / self.trajectories if self.trajectories else None
+
+    @property
+    def right_wrong_rate(self) -> float | None:
+        """Share of those right the round before that went wrong (None in round 0)."""
+        return self.right_wrong / self.from_right if self.round and self.from_right else None
+
+    @property
+    def wrong_right_rate(self) -> float | None:
+        """Share of those wrong the round before that went right (None in round 0)."""
+        wrong = self.trajectories - self.from_right
+        return self.wrong_right / wrong if self.round and wrong else None
+
+
 class RunSummary(BaseModel):
     """Everything ``sparring view`` prints."""
 
@@ -69,6 +110,9 @@ class RunSummary(BaseModel):
     exploration: dict[str, float]
     exploitation: dict[str, float]
     length_ratio: float | None
+    by_round: list[RoundHealth] = Field(default_factory=list)
+    calibration: dict[str, float] = Field(default_factory=dict)
+    answer_extraction: str = "strict"
 
     @property
     def swap_agreement(self) -> float | None:
@@ -140,6 +184,32 @@ def _candidates(output: dict[str, Any], gold: str | None) -> list[dict[str, Any]
 
 
 _MICRO = 1_000_000  # counters are integers: fractions are kept in millionths
+_ROUND_RE = re.compile(r"^health/round(\d+)/(\w+)$")
+
+
+def _trajectories(output: dict[str, Any]) -> list[list[bool]]:
+    """The item's ``rounds_correct``: per trajectory, right or wrong after each round."""
+    rows = output.get("rounds_correct")
+    if not isinstance(rows, list):
+        return []
+    return [
+        list(t) for t in rows if isinstance(t, list) and t and all(isinstance(x, bool) for x in t)
+    ]
+
+
+def _round_counters(trajectories: list[list[bool]]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for path in trajectories:
+        for t, right in enumerate(path):
+            key = f"health/round{t}"
+            out[f"{key}/n"] += 1
+            out[f"{key}/correct"] += right
+            if t:
+                before = path[t - 1]
+                out[f"{key}/from_right"] += before
+                out[f"{key}/right_wrong"] += before and not right
+                out[f"{key}/wrong_right"] += right and not before
+    return out
 
 
 def item_health(
@@ -166,6 +236,8 @@ def item_health(
         ]
         if (auc := _auc(scored)) is not None:
             out["health/auc_items"], out["health/auc_micro"] = 1, round(auc * _MICRO)
+    out.update(_round_counters(_trajectories(output)))
+    out.update(calibration_counters(output))
     ratios = [
         p["meta"]["chosen_len"] / max(p["meta"]["rejected_len"], 1)
         for p in pairs
@@ -211,6 +283,26 @@ def _health(counters: dict[str, int]) -> tuple[dict[str, float], dict[str, float
     return exploration, exploitation, length
 
 
+def _by_round(counters: dict[str, int]) -> list[RoundHealth]:
+    """Accuracy and flips by round, from the ``health/round<t>/...`` counters."""
+    fields: dict[int, dict[str, int]] = defaultdict(dict)
+    for key, value in counters.items():
+        if (m := _ROUND_RE.match(key)) is not None:
+            fields[int(m[1])][m[2]] = value
+    return [
+        RoundHealth(
+            round=t,
+            trajectories=f.get("n", 0),
+            correct=f.get("correct", 0),
+            right_wrong=f.get("right_wrong", 0),
+            wrong_right=f.get("wrong_right", 0),
+            from_right=f.get("from_right", 0),
+        )
+        for t, f in sorted(fields.items())
+        if f.get("n")
+    ]
+
+
 def _attribute_swaps(roles: dict[str, RoleUsage], counters: dict[str, int], graph: str) -> None:
     """Credit the run's swap counters to the role its graph compares with."""
     from sparring.graphs import REGISTRY
@@ -222,7 +314,15 @@ def _attribute_swaps(roles: dict[str, RoleUsage], counters: dict[str, int], grap
 
 
 def summarize(store: RunStore) -> RunSummary:
-    """Compute the summary of the run in ``store``."""
+    """Compute the summary of the run in ``store`` (answers read by the run's own rule)."""
+    from sparring.verify import use_answer_extraction
+
+    rule = str((store.load_config() or {}).get("answer_extraction", "strict"))
+    with use_answer_extraction(rule):
+        return _summarize(store, rule)
+
+
+def _summarize(store: RunStore, rule: str) -> RunSummary:
     counters = store.counters()
     roles, models = _usage(store)
     for key, value in counters.items():
@@ -230,7 +330,8 @@ def summarize(store: RunStore) -> RunSummary:
         if group in ("judged", "unscored"):
             row = roles.setdefault(role, RoleUsage())
             setattr(row, group, getattr(row, group) + value)
-    exploration, exploitation, length = _health(_health_counters(store, counters))
+    health = _health_counters(store, counters)
+    exploration, exploitation, length = _health(health)
     _attribute_swaps(roles, counters, str((store.load_config() or {}).get("graph", "")))
     status, detail = store.status()
     config = store.load_config() or {}
@@ -250,4 +351,7 @@ def summarize(store: RunStore) -> RunSummary:
         exploration=exploration,
         exploitation=exploitation,
         length_ratio=length,
+        by_round=_by_round(health),
+        calibration=calibration_metrics(health),
+        answer_extraction=rule,
     )

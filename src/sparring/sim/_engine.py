@@ -16,7 +16,7 @@ from typing import Any
 
 from sparring.sim._context import SimContext, build_context
 from sparring.sim._profile import SimProfile
-from sparring.sim._types import SimChoice, SimRequest, SimResponse
+from sparring.sim._types import SimChoice, SimRequest, SimResponse, TokenText
 
 __all__ = ["Behaviour", "SimEngine", "detect_purpose", "register_behaviour"]
 
@@ -119,12 +119,17 @@ class SimEngine:
         choices = []
         for k in range(request.n):
             rng = ctx.rng(request.sample_index + k)
-            text, finish = _cut(behaviour(ctx, rng), request)
-            logprobs = None
-            if request.logprobs:
+            raw = behaviour(ctx, rng)
+            text, finish = _cut(raw, request)
+            choice = SimChoice(str(text), finish)
+            if request.logprobs and isinstance(raw, TokenText) and text == raw:
+                choice.logprobs = [(t.token, t.logprob) for t in raw.tokens]
+                if request.top_logprobs:
+                    choice.top_logprobs = [list(t.top[: request.top_logprobs]) for t in raw.tokens]
+            elif request.logprobs:
                 conf = 0.55 + 0.4 * ctx.quality(text)
-                logprobs = _logprobs(text, conf, rng)
-            choices.append(SimChoice(text, finish, logprobs))
+                choice.logprobs = _logprobs(text, conf, rng)
+            choices.append(choice)
         prompt_tokens = len(ctx.text) // 4 + 3 * len(request.messages)
         completion_tokens = sum(len(c.text) // 4 + 1 for c in choices)
         return SimResponse(choices, prompt_tokens, completion_tokens, purpose=ctx.purpose)

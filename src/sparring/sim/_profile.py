@@ -42,6 +42,14 @@ class ActorSkill(_Skill):
         wrong_fact_rate: Chance that a missed key point is stated with a wrong detail.
         verbosity: Mean number of filler sentences (no content) per open-ended answer.
         refine_gain: Share of errors avoided when revising with a critique.
+        self_knowledge: How much the actor's self-rated confidence tells right from wrong
+            answers (half the gap, in log-odds, between its ratings of right and wrong ones;
+            0: its ratings carry no information).
+        overconfidence: Log-odds added to every self-rating (0: centred on even odds).
+        diversity: Chance that a sampled answer is its own draw at the default temperature
+            (1: every sample is; lower: samples fall on the model's mode, the greedy answer,
+            as a model self-trained on its own outputs does). Hotter sampling spreads them
+            again: the chance is ``1 - (1 - diversity) ** (T / 0.7)``.
         malformed_rate: Chance of leaving out the final-answer line.
     """
 
@@ -50,6 +58,9 @@ class ActorSkill(_Skill):
     wrong_fact_rate: float = Field(default=0.3, ge=0.0, le=1.0)
     verbosity: float = Field(default=2.0, ge=0.0)
     refine_gain: float = Field(default=0.5, ge=0.0, le=1.0)
+    self_knowledge: float = Field(default=1.0, ge=0.0)
+    overconfidence: float = 0.5
+    diversity: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
 class JudgeSkill(_Skill):
@@ -80,10 +91,14 @@ class MetaJudgeSkill(_Skill):
 
     Attributes:
         reliability: Chance of preferring the judgment whose score is nearer the truth.
+        rubric_reliability: The same chance when the prompt shows the judge's rubric; with
+            the rubric in view, a judgment that breaks it (a score off its scale or not a
+            whole number) also loses to one that keeps it with this chance.
         position_bias: Chance of picking the first-shown judgment when they look equal.
     """
 
     reliability: float = Field(default=0.75, ge=0.0, le=1.0)
+    rubric_reliability: float = Field(default=0.9, ge=0.0, le=1.0)
     position_bias: float = Field(default=0.6, ge=0.0, le=1.0)
     malformed_rate: float = Field(default=0.03, ge=0.0, le=1.0)
 
@@ -116,13 +131,21 @@ class SneakySkill(_Skill):
 
 
 class PlannerSkill(_Skill):
-    """EvalPlanner-style judge: plan, execute, verdict (pairwise)."""
+    """EvalPlanner-style judge: plan, execute, verdict (pairwise).
+
+    Attributes:
+        plan_quality: Mean share of the task's real checks (gold values, key points) that a
+            plan names; an execution is sharper and less noisy the more its plan names.
+        plan_spread: Standard deviation of one plan's quality around ``plan_quality``.
+    """
 
     sharpness: float = Field(default=8.0, ge=0.0)
     pairwise_noise: float = Field(default=0.8, ge=0.0)
     position_bias: float = 0.1
     verbosity_bias: float = 0.1
     tie_band: float = Field(default=0.2, ge=0.0)
+    plan_quality: float = Field(default=0.7, ge=0.0, le=1.0)
+    plan_spread: float = Field(default=0.2, ge=0.0)
 
 
 class SimProfile(BaseModel):

@@ -37,6 +37,7 @@ def request_from_params(
         task=params.get("sim_task"),
         gold=None if params.get("sim_gold") is None else str(params.get("sim_gold")),
         logprobs=bool(params.get("logprobs")),
+        top_logprobs=int(params.get("top_logprobs") or 0),
     )
 
 
@@ -46,6 +47,7 @@ def _fill(model_response: Any, model: str, result: SimResponse) -> Any:
         ChoiceLogprobs,
         Choices,
         Message,
+        TopLogprob,
         Usage,
     )
 
@@ -53,10 +55,15 @@ def _fill(model_response: Any, model: str, result: SimResponse) -> Any:
     for i, choice in enumerate(result.choices):
         logprobs = None
         if choice.logprobs is not None:
+            tops = choice.top_logprobs or [[] for _ in choice.logprobs]
             logprobs = ChoiceLogprobs(
                 content=[
-                    ChatCompletionTokenLogprob(token=t, logprob=lp, top_logprobs=[])
-                    for t, lp in choice.logprobs
+                    ChatCompletionTokenLogprob(
+                        token=t,
+                        logprob=lp,
+                        top_logprobs=[TopLogprob(token=a, logprob=alp) for a, alp in alts],
+                    )
+                    for (t, lp), alts in zip(choice.logprobs, tops, strict=False)
                 ]
             )
         choices.append(

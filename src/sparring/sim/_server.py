@@ -159,11 +159,15 @@ def _parse_chat_request(raw: bytes) -> dict[str, Any]:
 # ---------------------------------------------------------------- response payloads
 
 
-def _logprobs(pairs: list[tuple[str, float]] | None) -> dict[str, Any] | None:
+def _logprobs(pairs: list[tuple[str, float]] | None,
+              tops: list[list[tuple[str, float]]] | None = None) -> dict[str, Any] | None:
     if pairs is None:
         return None
-    return {"content": [{"token": t, "logprob": lp, "bytes": list(t.encode()), "top_logprobs": []}
-                        for t, lp in pairs], "refusal": None}
+    alts = tops or [[] for _ in pairs]
+    return {"content": [{"token": t, "logprob": lp, "bytes": list(t.encode()),
+                         "top_logprobs": [{"token": a, "logprob": alp, "bytes": list(a.encode())}
+                                          for a, alp in alt]}
+                        for (t, lp), alt in zip(pairs, alts, strict=False)], "refusal": None}
 
 
 def _usage(result: SimResponse) -> dict[str, int]:
@@ -173,7 +177,8 @@ def _usage(result: SimResponse) -> dict[str, int]:
 
 def _completion_json(model: str, result: SimResponse, cid: str, created: int) -> dict[str, Any]:
     """A ``chat.completion`` object for a simulator response."""
-    choices = [{"index": i, "finish_reason": c.finish_reason, "logprobs": _logprobs(c.logprobs),
+    choices = [{"index": i, "finish_reason": c.finish_reason,
+                "logprobs": _logprobs(c.logprobs, c.top_logprobs),
                 "message": {"role": "assistant", "content": c.text, "refusal": None}}
                for i, c in enumerate(result.choices)]
     return {"id": cid, "object": "chat.completion", "created": created, "model": model,
@@ -197,8 +202,10 @@ def _stream_events(model: str, result: SimResponse, cid: str, created: int, *,
         pairs = choice.logprobs or [(w if k == 0 else " " + w, 0.0) for k, w in enumerate(words)]
         events.append(event([{"index": i, "delta": {"role": "assistant", "content": ""},
                               "logprobs": None, "finish_reason": None}]))
-        for token, logprob in pairs:
-            lp = _logprobs([(token, logprob)]) if choice.logprobs is not None else None
+        tops = choice.top_logprobs or []
+        for k, (token, logprob) in enumerate(pairs):
+            alt = [tops[k]] if k < len(tops) else None
+            lp = _logprobs([(token, logprob)], alt) if choice.logprobs is not None else None
             events.append(event([{"index": i, "delta": {"content": token}, "logprobs": lp,
                                   "finish_reason": None}]))
         events.append(event([{"index": i, "delta": {}, "logprobs": None,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SimChoice", "SimRequest", "SimResponse"]
+__all__ = ["SimChoice", "SimRequest", "SimResponse", "SimToken", "TokenText"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class SimRequest:
         task: The purpose, if the caller names it (``judge.pointwise``, ...); else detected.
         gold: Hidden ground truth for external tasks (never shown in any prompt).
         logprobs: Whether per-token log probabilities are wanted.
+        top_logprobs: Alternatives per token to return with ``logprobs`` (0: none).
     """
 
     model: str
@@ -39,15 +41,42 @@ class SimRequest:
     task: str | None = None
     gold: str | None = None
     logprobs: bool = False
+    top_logprobs: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SimToken:
+    """One token a behaviour wrote, with its log probability and the alternatives it weighed."""
+
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
+
+
+class TokenText(str):
+    """A behaviour's output that carries its own token distribution.
+
+    Most behaviours return plain text and the engine draws word log probabilities from the
+    text's quality; a behaviour whose answer *is* a probability (a True/False self-rating)
+    returns this instead, so the log probabilities a caller reads are the ones it sampled from.
+    """
+
+    tokens: tuple[SimToken, ...]
+
+    def __new__(cls, text: str, tokens: Sequence[SimToken]) -> TokenText:
+        obj = super().__new__(cls, text)
+        obj.tokens = tuple(tokens)
+        return obj
 
 
 @dataclass(slots=True)
 class SimChoice:
-    """One simulated completion."""
+    """One simulated completion (``top_logprobs``: per token, when asked for and known)."""
 
     text: str
     finish_reason: str = "stop"
     logprobs: list[tuple[str, float]] | None = None
+    top_logprobs: list[list[tuple[str, float]]] | None = None
 
 
 @dataclass(slots=True)

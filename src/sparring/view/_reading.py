@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sparring.agents import Choice, VerdictKind, parse_step_critique, parse_verdict, swap_choice
+from sparring.agents import (
+    Choice,
+    VerdictKind,
+    parse_step_critique,
+    parse_step_verdict,
+    parse_verdict,
+    swap_choice,
+)
 from sparring.prompts import find_blocks
 from sparring.trace import ModelCallEvent
 
@@ -61,10 +68,42 @@ def _critic_reading(output: str) -> Reading:
     return Reading(f"{flagged}; {verdict}")
 
 
+def _asks_criteria(event: ModelCallEvent) -> bool:
+    """Whether a critic call asked for Self-Refine's scored criteria (not a step critique)."""
+    prompt = "\n".join(str(m.get("content", "")) for m in event.messages)
+    return "Total score:" in prompt and "Completeness:" in prompt
+
+
+def _criteria_reading(output: str) -> Reading:
+    from sparring.graphs._refine_open import parse_criteria_feedback
+
+    read = parse_criteria_feedback(output)
+    if read.status == "unscored" or read.total is None or read.top is None:
+        return Reading(f"unscored ({read.reason})", unscored=True)
+    return Reading(f"total {read.total:g}/{read.top:g}")
+
+
+def _asks_step_verdict(event: ModelCallEvent) -> bool:
+    """Whether a critic call asked for one step's ``<Answer>Correct|Incorrect</Answer>``."""
+    prompt = "\n".join(str(m.get("content", "")) for m in event.messages)
+    return "<Answer>Correct</Answer>" in prompt
+
+
+def _step_verdict_reading(output: str) -> Reading:
+    verdict = parse_step_verdict(output)
+    if verdict.status == "unscored":
+        return Reading(f"unscored ({verdict.reason})", unscored=True)
+    return Reading("step correct" if verdict.score else "step incorrect")
+
+
 def _read_one(event: ModelCallEvent, output: str) -> Reading | None:
     if event.role in _JUDGES:
         return _judge_reading(event, output)
     if event.role == "critic":
+        if _asks_criteria(event):
+            return _criteria_reading(output)
+        if _asks_step_verdict(event):
+            return _step_verdict_reading(output)
         return _critic_reading(output)
     return None
 

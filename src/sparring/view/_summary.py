@@ -13,7 +13,7 @@ from rich.text import Text
 
 from sparring.run import RunSummary
 
-__all__ = ["HEALTH", "health_table", "render_summary", "summary_renderable"]
+__all__ = ["HEALTH", "by_round_table", "health_table", "render_summary", "summary_renderable"]
 
 # name -> (label, what it means, the healthy range)
 HEALTH: dict[str, tuple[str, str, str]] = {
@@ -37,6 +37,28 @@ HEALTH: dict[str, tuple[str, str, str]] = {
         "chosen/rejected length",
         "mean length of chosen over rejected responses in the pairs",
         "near 1; above 1.3 the pairs may teach length, not quality",
+    ),
+    "calibrated_items": ("items rated", "items with a stated confidence and a gold check", "> 50"),
+    "ece": (
+        "calibration error (ECE)",
+        "mean gap between stated confidence and accuracy, over 10 confidence bins",
+        "< 0.1; 0 is perfectly calibrated",
+    ),
+    "auroc": (
+        "confidence AUROC",
+        "how well the stated confidence ranks right answers above wrong ones",
+        "0.5 is chance; > 0.7 useful",
+    ),
+    "accuracy": ("accuracy (all)", "share of rated items answered right", "task-dependent"),
+    "abstention_rate": (
+        "abstention rate",
+        "share of items the graph declined to answer",
+        "low enough to be useful; it trades coverage for accuracy",
+    ),
+    "answered_accuracy": (
+        "accuracy (answered)",
+        "share right among the items answered (not abstained)",
+        "above accuracy (all): abstaining then drops mostly wrong answers",
     ),
 }
 
@@ -87,7 +109,7 @@ def _models_table(summary: RunSummary) -> Table:
 
 def health_table(summary: RunSummary) -> Table | None:
     """The health monitors, each labelled with what it means and its healthy range."""
-    values = {**summary.exploration, **summary.exploitation}
+    values = {**summary.exploration, **summary.exploitation, **summary.calibration}
     if summary.length_ratio is not None:
         values["length_ratio"] = summary.length_ratio
     if not values:
@@ -99,6 +121,26 @@ def health_table(summary: RunSummary) -> Table | None:
     for name, value in values.items():
         label, meaning, healthy = HEALTH.get(name, (name, "", ""))
         table.add_row(label, f"{value:.3g}", f"{meaning}; [dim]healthy: {healthy}[/]")
+    return table
+
+
+def by_round_table(summary: RunSummary) -> Table | None:
+    """Accuracy by round (or turn) and the flips into each round, when the graph reports them."""
+    if not summary.by_round:
+        return None
+    table = Table(title="By round (every debater or episode)", box=box.SIMPLE_HEAD)
+    for name in ("round", "reached", "accuracy", "right->wrong", "wrong->right"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in summary.by_round:
+        flips = (
+            ("-", "-")
+            if not row.round
+            else (
+                f"{row.right_wrong} ({_pct(row.right_wrong_rate)})",
+                f"{row.wrong_right} ({_pct(row.wrong_right_rate)})",
+            )
+        )
+        table.add_row(str(row.round), str(row.trajectories), _pct(row.accuracy), *flips)
     return table
 
 
@@ -114,11 +156,14 @@ def summary_renderable(summary: RunSummary) -> RenderableType:
         f"{items.get('pending', 0) + items.get('running', 0)} left, "
         f"{summary.unscored_items} all-unscored; input errors: {summary.input_errors}\n"
         f"records: {records}; refused: {refused}\n"
-        f"swap agreement: {_pct(summary.swap_agreement)} of {summary.swaps} pairs"
+        f"swap agreement: {_pct(summary.swap_agreement)} of {summary.swaps} pairs\n"
+        f"answer extraction: {summary.answer_extraction}"
     )
     parts: list[RenderableType] = [lines, _roles_table(summary), _models_table(summary)]
     if (health := health_table(summary)) is not None:
         parts.append(health)
+    if (rounds := by_round_table(summary)) is not None:
+        parts.append(rounds)
     return Group(*parts)
 
 

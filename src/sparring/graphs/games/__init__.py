@@ -1,38 +1,11 @@
-"""Self-play games: SPC over iterations with learning players, and their training hooks.
+"""Self-play game graphs: deceptive feedback, prover-verifier, debate.
 
-The single-game graph is ``sparring.graphs.spc_game.create_spc_game_graph``; this package plays
-it over iterations (``SpcSelfPlay``), with simulated learning on the simulator and a training
-hook (``TrainingHook``, ``shell_hook``) on real models.
+Each module holds one game's graph (``create_<game>_graph``), its state, outcome and scoreboard;
+the SPC game's graph is ``sparring.graphs.spc_game``. Playing games over several runs
+(SPC iterations with learning players, defences, prover-verifier rounds, training hooks between
+them) lives one layer up, in ``sparring.iterate``: graphs never import the run layer.
 """
 
-from sparring.graphs.games._hooks import (
-    HookFailed,
-    ModelSpec,
-    TrainingHook,
-    TrainingRequest,
-    shell_hook,
-)
-from sparring.graphs.games._spc_iterations import (
-    SUBTLE_ERRORS,
-    GameStopped,
-    SpcIteration,
-    SpcPlan,
-    SpcSelfPlay,
-    check_game_data,
-    tally_of,
-)
+from sparring.graphs._spc_rules import SUBTLE_ERRORS
 
-__all__ = [
-    "SUBTLE_ERRORS",
-    "GameStopped",
-    "HookFailed",
-    "ModelSpec",
-    "SpcIteration",
-    "SpcPlan",
-    "SpcSelfPlay",
-    "TrainingHook",
-    "TrainingRequest",
-    "check_game_data",
-    "shell_hook",
-    "tally_of",
-]
+__all__ = ["SUBTLE_ERRORS"]
