@@ -20,7 +20,7 @@ import asyncio
 from typing import Any
 
 from sparring import Roles
-from sparring.graphs.games.prover_verifier import PvRound, play_prover_verifier
+from sparring.iterate import PvRound, play_prover_verifier
 from sparring.models import Model
 from sparring.sim import SimWorld
 

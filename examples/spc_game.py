@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from sparring import Roles
-from sparring.graphs.games import SpcIteration, SpcPlan, SpcSelfPlay, shell_hook
+from sparring.iterate import SpcIteration, SpcPlan, SpcSelfPlay, shell_hook
 from sparring.models import Model
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from sparring.cli import cli
-from sparring.graphs.games._game_runs import play_deceptive_runs, play_prover_verifier_runs
+from sparring.iterate import play_deceptive_runs, play_prover_verifier_runs
 from sparring.models import Roles
 from sparring.run import Run
 from sparring.sim import SimWorld

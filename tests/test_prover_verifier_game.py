@@ -12,13 +12,12 @@ from click.testing import CliRunner
 
 from sparring import Roles
 from sparring.cli import cli
-from sparring.graphs.games import TrainingRequest
 from sparring.graphs.games.prover_verifier import (
     PvOutcome,
     PvScoreboard,
     create_prover_verifier_graph,
-    play_prover_verifier,
 )
+from sparring.iterate import TrainingRequest, play_prover_verifier
 from sparring.sim import SimWorld
 
 

@@ -16,7 +16,8 @@ import pytest
 
 from sparring import Roles
 from sparring.errors import ConfigError
-from sparring.graphs.games import (
+from sparring.graphs.spc_game import GameOutcome
+from sparring.iterate import (
     HookFailed,
     SpcIteration,
     SpcPlan,
@@ -25,7 +26,6 @@ from sparring.graphs.games import (
     shell_hook,
     tally_of,
 )
-from sparring.graphs.spc_game import GameOutcome
 from sparring.run import Run
 from sparring.sim import CriticSkill, SimWorld, SneakySkill
 from sparring.sim._learning import SpcTally, learn_skills, policy_step
@@ -116,7 +116,8 @@ def test_each_iteration_keeps_its_run_and_records_with_rewards(tmp_path: Path) -
         rows = [json.loads(x) for x in (records / "critic.jsonl").read_text().splitlines()]
         assert rows and {r["reward"] for r in rows} <= {1.0, -1.0}
         assert all(r["meta"]["role"] == "critic" for r in rows)
-        assert (records / "rl" / "data" / "train.jsonl").is_file()
+        for role in ("critic", "sneaky"):  # one dataset config per role
+            assert (records / "rl" / "data" / role / "train.jsonl").is_file()
         assert (tmp_path / "g" / entry.run_dir / "run.sqlite").is_file()
     items = [o["item_id"] for e in entries for o in SpcSelfPlay.open(tmp_path / "g").outcomes(e)]
     assert items == [f"round-{i}" for i in range(16)]  # fresh world problems each iteration

@@ -36,6 +36,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "Write a run's records in a trainer's format (TRL, OpenRLHF, ...).",
     ),
     "graphs": ("sparring.cli._graphs", "graphs", "List the technique graphs."),
+    "iterate": (
+        "sparring.cli._iterate",
+        "iterate",
+        "Iterate self-improvement (bstar): exploration/exploitation per iteration.",
+    ),
     "play": (
         "sparring.cli._play",
         "play",
@@ -44,6 +49,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "resume": ("sparring.cli._resume", "resume", "Continue a killed or stopped run."),
     "run": ("sparring.cli._run", "run", "Run a graph over a data set (or one prompt)."),
     "view": ("sparring.cli._view", "view", "Show a run's summary and items."),
+    "serve-reward": (
+        "sparring.cli._serve_reward",
+        "serve_reward",
+        "Serve rewards to OpenRLHF over HTTP (its --reward.remote_url protocol).",
+    ),
     "serve-sim": (
         "sparring.cli._serve",
         "serve_sim",

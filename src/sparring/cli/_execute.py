@@ -39,7 +39,7 @@ async def execute_run(
     roles = roles or roles_from_config(handle.config)
     with handle.lock:
         if check:
-            await preflight(roles, REGISTRY[handle.config.graph].roles)
+            await preflight(roles, REGISTRY[handle.config.graph].roles_bound(roles.names))
         await _execute(handle, roles)
     summary = handle.summary()
     render_summary(summary, console)

@@ -130,6 +130,15 @@ def view(
     order and whether swapped orders agreed), what changed between rounds, its records and
     refusals. Works while another process is running the run (--follow to watch it).
     """
+    from sparring.iterate import MANIFEST as BSTAR_MANIFEST
+    from sparring.iterate import render_bstar
+
+    if (run_dir / BSTAR_MANIFEST).exists():  # an iterated run: its iterations' monitors
+        try:
+            console.print(render_bstar(run_dir))
+        except ConfigError as err:
+            raise click.ClickException(str(err)) from None
+        return
     try:
         query = RunQuery(run_dir)
     except ConfigError as err:

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from sparring.cli._console import err_console
 from sparring.errors import ConfigError, OptionError
-from sparring.graphs.games import GameStopped, HookFailed
+from sparring.iterate import GameStopped, HookFailed
 from sparring.models import Roles
 
 __all__ = [
@@ -111,7 +111,7 @@ def game_items(
             {"prompt": t.question, "answer": t.answer_text, "item_id": f"game-{i}"}
             for i, t in ((i, world.problem(i)) for i in range(count))
         ]
-    from sparring.graphs.games import check_game_data
+    from sparring.iterate import check_game_data
     from sparring.run import FieldMap, InputItem, read_items
 
     try:

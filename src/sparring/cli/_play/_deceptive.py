@@ -24,8 +24,6 @@ from sparring.cli._play._common import (
     sim_roles,
 )
 from sparring.cli._roles import role_options, roles_from_options
-from sparring.graphs.games._conditions import ConditionResult
-from sparring.graphs.games._game_runs import play_deceptive_runs
 from sparring.graphs.games.deceptive import (
     DEFENCES,
     INTENTS,
@@ -34,6 +32,7 @@ from sparring.graphs.games.deceptive import (
     DeceptionScoreboard,
     Defence,
 )
+from sparring.iterate import ConditionResult, play_deceptive_runs
 from sparring.models import Gateway
 
 __all__ = ["deception_table", "deceptive"]

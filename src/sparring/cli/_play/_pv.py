@@ -25,9 +25,7 @@ from sparring.cli._play._common import (
     sim_roles,
 )
 from sparring.cli._roles import role_options, roles_from_options
-from sparring.graphs.games import shell_hook
-from sparring.graphs.games._game_runs import play_prover_verifier_runs
-from sparring.graphs.games.prover_verifier import PvRound
+from sparring.iterate import PvRound, play_prover_verifier_runs, shell_hook
 from sparring.models import Gateway
 
 __all__ = ["prover_verifier", "pv_table"]

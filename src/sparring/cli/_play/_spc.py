@@ -24,7 +24,8 @@ from sparring.cli._play._common import (
 from sparring.cli._play._spc_tables import iterations_table, scoreboard_table
 from sparring.cli._roles import role_options, roles_from_options
 from sparring.errors import ConfigError, OptionError
-from sparring.graphs.games import (
+from sparring.graphs.spc_game import GameOutcome, SpcScoreboard
+from sparring.iterate import (
     GameStopped,
     HookFailed,
     SpcIteration,
@@ -32,7 +33,6 @@ from sparring.graphs.games import (
     SpcSelfPlay,
     shell_hook,
 )
-from sparring.graphs.spc_game import GameOutcome, SpcScoreboard
 from sparring.models import Gateway, Model, Roles
 
 __all__ = ["spc"]

@@ -6,8 +6,8 @@ from rich import box
 from rich.table import Table
 
 from sparring.cli._play._common import pct, share
-from sparring.graphs.games import SpcIteration
 from sparring.graphs.spc_game import SpcScoreboard
+from sparring.iterate import SpcIteration
 
 __all__ = ["iterations_table", "scoreboard_table"]
 
