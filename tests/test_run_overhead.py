@@ -17,7 +17,7 @@ from typing_extensions import TypedDict
 
 from sparring import Roles
 from sparring.graphs import REGISTRY, GraphSpec
-from sparring.graphs._nodes import inline_router
+from sparring.graphs._nodes import add_route, inline_router
 from sparring.run import Budget, FieldMap, Run
 from sparring.run._checkpoints import LoopSqliteSaver, open_checkpoints
 from sparring.run._heap import frozen_heap
@@ -86,6 +86,25 @@ def test_inline_router_runs_on_the_loop_thread_and_sync_invoke_still_works() -> 
     asyncio.run(main())
     assert threads and set(threads) == {threading.current_thread().name}
     assert graph.invoke({"n": 1})["n"] == 3
+
+
+def test_every_catalogued_graph_routes_on_the_loop_thread() -> None:
+    # add_route is the one way graphs add conditional edges: none is left to a worker thread.
+    src = Path(__file__).parents[1] / "src/sparring/graphs"
+    direct = [
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if p.name != "_nodes.py" and ".add_conditional_edges(" in p.read_text(encoding="utf-8")
+    ]
+    assert direct == []
+
+    async def not_a_plain_function(state: Any) -> str:
+        return END
+
+    builder: StateGraph[Any, Any, Any, Any] = StateGraph(_Count)
+    builder.add_node("step", lambda s: {"n": 1})
+    with pytest.raises(TypeError, match="plain function"):
+        add_route(builder, "step", not_a_plain_function, [END])
 
 
 def test_frozen_heap_freezes_for_the_block_and_nests() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ from sparring.models import Roles
 from sparring.sim._external import remember_item
 from sparring.trace import NodeEvent, trace_context
 
-__all__ = ["add_traced", "inline_router", "traced"]
+__all__ = ["add_route", "add_traced", "inline_router", "traced"]
 
 S = TypeVar("S")
 U = TypeVar("U")
@@ -87,3 +88,17 @@ def inline_router(fn: Callable[[S], R]) -> Any:
         return fn(state)
 
     return RunnableCallable(fn, afunc, name=None, trace=True)
+
+
+def add_route(
+    builder: Any, source: str, route: Callable[[Any], Any], destinations: list[str]
+) -> None:
+    """Add a conditional edge from ``source`` whose ``route`` runs on the event loop.
+
+    Every graph routes through here, so no routing decision pays a worker-thread hand-off
+    under ``ainvoke`` (see ``inline_router``). ``route`` must be a plain function: it reads
+    the state and returns the next node(s) or ``Send``s.
+    """
+    if inspect.iscoroutinefunction(route):
+        raise TypeError(f"route from {source!r} must be a plain function, not a coroutine")
+    builder.add_conditional_edges(source, inline_router(route), destinations)

@@ -33,7 +33,7 @@ from typing_extensions import TypedDict
 
 from sparring.agents import Actor
 from sparring.errors import ModelCallError
-from sparring.graphs._nodes import add_traced
+from sparring.graphs._nodes import add_route, add_traced
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import ChatMessage, Roles
 from sparring.prompts import Untrusted, load_prompt
@@ -320,7 +320,7 @@ def build_open_refine(
         add_traced(builder, node_name, fn, roles)
     builder.add_edge(START, SOLVE)
     builder.add_edge(SOLVE, FEEDBACK)
-    builder.add_conditional_edges(FEEDBACK, loop.route, [REFINE, FINISH])
+    add_route(builder, FEEDBACK, loop.route, [REFINE, FINISH])
     builder.add_edge(REFINE, FEEDBACK)
     builder.add_edge(FINISH, END)
     return builder

@@ -21,7 +21,7 @@ from typing_extensions import TypedDict
 
 from sparring.agents import Actor, Judge, Verdict, verdict_counts
 from sparring.errors import ConfigError, ModelCallError
-from sparring.graphs._nodes import add_traced
+from sparring.graphs._nodes import add_route, add_traced
 from sparring.graphs._options import check_range
 from sparring.graphs._reward_length import length_controlled_pair
 from sparring.graphs._state import ItemInput, RecordsState
@@ -315,5 +315,5 @@ def add_reward_steps(
     add_traced(builder, JUDGE, nodes.judge_response, roles, input_schema=JudgeTask)
     add_traced(builder, SELECT, select or nodes.select_pair, roles)
     builder.add_edge(START, SAMPLE)
-    builder.add_conditional_edges(SAMPLE, nodes.route_judges, [JUDGE, SELECT, END])
+    add_route(builder, SAMPLE, nodes.route_judges, [JUDGE, SELECT, END])
     builder.add_edge(JUDGE, SELECT)

@@ -65,6 +65,7 @@ from sparring.graphs._judging_common import (
     require_text,
     swap_update,
 )
+from sparring.graphs._nodes import add_route
 from sparring.graphs._options import check_choice, check_range
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import Roles
@@ -356,7 +357,7 @@ def create_branch_solve_merge_graph(
     add_traced(builder, SOLVE, nodes.solve, roles, input_schema=SolveTask)
     add_traced(builder, MERGE, nodes.merge, roles)
     builder.add_edge(START, BRANCH)
-    builder.add_conditional_edges(BRANCH, lambda s: _fan_out(s, both_orders), [SOLVE, MERGE])
+    add_route(builder, BRANCH, lambda s: _fan_out(s, both_orders), [SOLVE, MERGE])
     builder.add_edge(SOLVE, MERGE)
     builder.add_edge(MERGE, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name)

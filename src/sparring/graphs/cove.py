@@ -31,6 +31,7 @@ from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, Actor
 from sparring.errors import ModelCallError
+from sparring.graphs._nodes import add_route
 from sparring.graphs._reasoning_common import add_node, check_range, grade, model_names
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import Roles
@@ -256,7 +257,7 @@ def create_cove_graph(
     add_node(builder, REVISE, nodes.revise, roles)
     builder.add_edge(START, DRAFT)
     builder.add_edge(DRAFT, PLAN)
-    builder.add_conditional_edges(PLAN, nodes.fan_out, [VERIFY, REVISE])
+    add_route(builder, PLAN, nodes.fan_out, [VERIFY, REVISE])
     builder.add_edge(VERIFY, REVISE)
     builder.add_edge(REVISE, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or TECHNIQUE)

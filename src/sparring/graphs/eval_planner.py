@@ -74,6 +74,7 @@ from sparring.graphs._judging_common import (
     judgment_update,
     provenance,
 )
+from sparring.graphs._nodes import add_route
 from sparring.graphs._options import check_range
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import ChatMessage, Roles
@@ -515,10 +516,10 @@ def create_eval_planner_graph(
     add_traced(builder, PLAN, nodes.plan, roles)
     add_traced(builder, EXECUTE, nodes.execute, roles, input_schema=ExecuteTask)
     add_traced(builder, RECORD, nodes.record, roles)
-    builder.add_conditional_edges(START, start, [CONTRAST, PLAN])
-    builder.add_conditional_edges(CONTRAST, after_contrast, [ANSWER, END])
+    add_route(builder, START, start, [CONTRAST, PLAN])
+    add_route(builder, CONTRAST, after_contrast, [ANSWER, END])
     builder.add_edge(ANSWER, PLAN)
-    builder.add_conditional_edges(PLAN, lambda s: _fan_out(s, n_executions), [EXECUTE, RECORD])
+    add_route(builder, PLAN, lambda s: _fan_out(s, n_executions), [EXECUTE, RECORD])
     builder.add_edge(EXECUTE, RECORD)
     builder.add_edge(RECORD, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name)

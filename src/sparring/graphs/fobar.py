@@ -37,6 +37,7 @@ from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, Actor
 from sparring.errors import ModelCallError
+from sparring.graphs._nodes import add_route
 from sparring.graphs._reasoning_common import (
     Sample,
     VoteBucket,
@@ -295,7 +296,7 @@ def create_fobar_graph(
     add_node(builder, BACKWARD, nodes.backward, roles, input_schema=BackwardTask)
     add_node(builder, COMBINE, nodes.combine, roles)
     builder.add_edge(START, FORWARD)
-    builder.add_conditional_edges(FORWARD, nodes.fan_out, [BACKWARD, COMBINE])
+    add_route(builder, FORWARD, nodes.fan_out, [BACKWARD, COMBINE])
     builder.add_edge(BACKWARD, COMBINE)
     builder.add_edge(COMBINE, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or TECHNIQUE)

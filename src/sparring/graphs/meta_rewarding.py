@@ -32,6 +32,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 
 from sparring.errors import ConfigError
+from sparring.graphs._nodes import add_route
 from sparring.graphs._options import check_range
 from sparring.graphs._reward_common import (
     ANSWER_FORMAT,
@@ -172,7 +173,7 @@ def create_meta_rewarding_graph(
     add_reward_steps(builder, base, select=meta.select)
     add_traced(builder, META_JUDGE, meta.compare, roles, input_schema=MetaTask)
     add_traced(builder, JUDGE_PAIR, meta.judgment_pair, roles)
-    builder.add_conditional_edges(SELECT, meta.route_meta, [META_JUDGE, END])
+    add_route(builder, SELECT, meta.route_meta, [META_JUDGE, END])
     builder.add_edge(META_JUDGE, JUDGE_PAIR)
     builder.add_edge(JUDGE_PAIR, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name)

@@ -48,7 +48,7 @@ from sparring.graphs._judging_common import (
     outcome_pair,
     provenance,
 )
-from sparring.graphs._nodes import add_traced
+from sparring.graphs._nodes import add_route, add_traced
 from sparring.graphs._options import check_choice, check_range
 from sparring.graphs._principles import Principle, load_principles, principles_text
 from sparring.graphs._state import ItemInput, RecordsState
@@ -309,7 +309,7 @@ def create_principle_critique_graph(
         add_traced(builder, node, fn, roles)
     builder.add_edge(START, RESPOND)
     builder.add_edge(RESPOND, CRITIQUE)
-    builder.add_conditional_edges(CRITIQUE, nodes.after_critique, [REVISE, CRITIQUE, COMPARE])
-    builder.add_conditional_edges(REVISE, nodes.after_revise, [CRITIQUE, COMPARE])
+    add_route(builder, CRITIQUE, nodes.after_critique, [REVISE, CRITIQUE, COMPARE])
+    add_route(builder, REVISE, nodes.after_revise, [CRITIQUE, COMPARE])
     builder.add_edge(COMPARE, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or TECHNIQUE)

@@ -39,7 +39,7 @@ from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, OPEN_FORMAT, Actor, Critic, StepCritique
 from sparring.errors import ConfigError
-from sparring.graphs._nodes import add_traced
+from sparring.graphs._nodes import add_route, add_traced
 from sparring.graphs._refine_filter import is_shortcut
 from sparring.graphs._refine_open import build_open_refine
 from sparring.graphs._state import ItemInput, RecordsState
@@ -515,7 +515,7 @@ def create_refine_graph(
         add_traced(builder, node_name, fn, roles)
     builder.add_edge(START, SOLVE)
     builder.add_edge(SOLVE, CRITIQUE)
-    builder.add_conditional_edges(CRITIQUE, loop.route, [REFINE, FINISH])
+    add_route(builder, CRITIQUE, loop.route, [REFINE, FINISH])
     builder.add_edge(REFINE, CRITIQUE)
     builder.add_edge(FINISH, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or TECHNIQUE)

@@ -37,7 +37,7 @@ from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, Actor
 from sparring.errors import ConfigError, ModelCallError
-from sparring.graphs._nodes import add_traced
+from sparring.graphs._nodes import add_route, add_traced
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.memory.lessons import aput_lesson, arecent_lessons
 from sparring.models import ChatMessage, Roles
@@ -346,7 +346,7 @@ def create_reflexion_graph(
         add_traced(builder, node_name, fn, roles)
     builder.add_edge(START, RECALL)
     builder.add_edge(RECALL, ACT)
-    builder.add_conditional_edges(ACT, trials.route, [REFLECT, FINISH])
+    add_route(builder, ACT, trials.route, [REFLECT, FINISH])
     builder.add_edge(REFLECT, RECALL)
     builder.add_edge(FINISH, END)
     return builder.compile(checkpointer=checkpointer, store=memory, name=name or TECHNIQUE)

@@ -44,7 +44,7 @@ from langgraph.types import Send
 from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, Actor, Judge, verdict_counts
-from sparring.graphs._nodes import inline_router
+from sparring.graphs._nodes import add_route
 from sparring.graphs._reasoning_certainty import borda_weights, certainty_scores
 from sparring.graphs._reasoning_common import (
     LogprobsUnavailableError,
@@ -378,7 +378,7 @@ def create_self_consistency_graph(
     add_node(builder, JUDGE, nodes.judge_one, roles, input_schema=JudgeTask)
     add_node(builder, SELECT, nodes.select, roles)
     builder.add_edge(START, SAMPLE)
-    builder.add_conditional_edges(SAMPLE, inline_router(nodes.route), [JUDGE, SELECT])
+    add_route(builder, SAMPLE, nodes.route, [JUDGE, SELECT])
     builder.add_edge(JUDGE, SELECT)
     builder.add_edge(SELECT, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or TECHNIQUE)

@@ -38,7 +38,7 @@ from langgraph.store.base import BaseStore
 
 from sparring.agents import GSM8K_FORMAT, Actor, Critic, SneakyGenerator, Verdict, verdict_counts
 from sparring.errors import ConfigError
-from sparring.graphs._nodes import add_traced
+from sparring.graphs._nodes import add_route, add_traced
 from sparring.graphs._options import check_range
 from sparring.graphs._spc_records import Position, game_records
 from sparring.graphs._spc_rules import GameOutcome, GameStatus, SpcScoreboard, outcome_of
@@ -343,9 +343,9 @@ def create_spc_game_graph(
     ):
         add_traced(builder, node_name, fn, roles)
     builder.add_edge(START, SOLVE)
-    builder.add_conditional_edges(SOLVE, _after_solve, [TAMPER, SETTLE])
-    builder.add_conditional_edges(TAMPER, _after_tamper, [VALIDATE, SETTLE])
-    builder.add_conditional_edges(VALIDATE, game.after_validate, [JUDGE, SETTLE])
+    add_route(builder, SOLVE, _after_solve, [TAMPER, SETTLE])
+    add_route(builder, TAMPER, _after_tamper, [VALIDATE, SETTLE])
+    add_route(builder, VALIDATE, game.after_validate, [JUDGE, SETTLE])
     builder.add_edge(JUDGE, SETTLE)
     builder.add_edge(SETTLE, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or "spc-game")

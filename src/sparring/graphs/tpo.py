@@ -58,6 +58,7 @@ from sparring.graphs._judging_tpo import (
     split_thought,
     zscores,
 )
+from sparring.graphs._nodes import add_route
 from sparring.graphs._options import check_choice, check_range
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import ChatMessage, Roles
@@ -354,7 +355,7 @@ def create_tpo_graph(
     add_traced(builder, COMPARE, nodes.compare, roles, input_schema=PairTask)
     add_traced(builder, SELECT, nodes.select, roles)
     builder.add_edge(START, THINK)
-    builder.add_conditional_edges(THINK, lambda s: _fan_out(s, mode), [JUDGE, COMPARE, SELECT])
+    add_route(builder, THINK, lambda s: _fan_out(s, mode), [JUDGE, COMPARE, SELECT])
     builder.add_edge(JUDGE, SELECT)
     builder.add_edge(COMPARE, SELECT)
     builder.add_edge(SELECT, END)

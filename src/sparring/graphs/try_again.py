@@ -29,7 +29,7 @@ from langgraph.store.base import BaseStore
 from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT
-from sparring.graphs._nodes import add_traced
+from sparring.graphs._nodes import add_route, add_traced
 from sparring.graphs._options import check_choice, check_range
 from sparring.graphs._reasoning_common import grade, require_gold
 from sparring.graphs._state import ItemInput, RecordsState
@@ -221,6 +221,6 @@ def create_try_again_graph(
     add_traced(builder, ATTEMPT, nodes.attempt, roles)
     add_traced(builder, SETTLE, nodes.settle, roles)
     builder.add_edge(START, ATTEMPT)
-    builder.add_conditional_edges(ATTEMPT, nodes.after_attempt, [ATTEMPT, SETTLE])
+    add_route(builder, ATTEMPT, nodes.after_attempt, [ATTEMPT, SETTLE])
     builder.add_edge(SETTLE, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or TECHNIQUE)

@@ -17,7 +17,6 @@ when rewards are not precomputed"), rather than training on zeros.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import socket
 import sys
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
+from sparring._net import is_loopback_host
 from sparring._secrets import redact
 from sparring.rewards._function import RewardFunction
 from sparring.rewards._http import Request, serve_connection
@@ -125,13 +125,7 @@ async def answer(
 
 
 def _check_host(host: str, allow_remote: bool) -> None:
-    if allow_remote or host == "localhost":
-        return
-    try:
-        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not allow_remote and not is_loopback_host(host):
         raise ValueError(
             f"refusing to serve rewards on {host!r}: loopback only unless allow_remote "
             "(the server has no authentication)"

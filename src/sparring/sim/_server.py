@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import ipaddress
 import json
 import os
 import socket
@@ -28,6 +27,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 from urllib.parse import urlsplit
 
+from sparring._net import is_loopback_host
 from sparring.sim._engine import SimEngine
 from sparring.sim._faults import (
     Fault,
@@ -429,13 +429,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _check_host(host: str, allow_remote: bool) -> None:
-    if allow_remote or host == "localhost":
-        return
-    try:
-        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not allow_remote and not is_loopback_host(host):
         raise ValueError(f"refusing to listen on {host!r}: the simulator server is a test tool and "
                          "binds loopback only (127.0.0.1, ::1); pass allow_remote=True to override")
 

@@ -33,7 +33,7 @@ from langgraph.store.base import BaseStore
 from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, Actor, Judge, verdict_counts
-from sparring.graphs._nodes import add_traced
+from sparring.graphs._nodes import add_route, add_traced
 from sparring.graphs._options import check_choice, check_range
 from sparring.graphs._reasoning_common import Sample, cluster, grade, plurality
 from sparring.graphs._state import ItemInput, RecordsState, merge_counts
@@ -344,7 +344,7 @@ def create_debate_graph(
     add_traced(builder, DEBATE, nodes.debate, roles)
     add_traced(builder, DECIDE, nodes.decide, roles)
     builder.add_edge(START, OPEN)
-    builder.add_conditional_edges(OPEN, nodes.after_round, [DEBATE, DECIDE])
-    builder.add_conditional_edges(DEBATE, nodes.after_round, [DEBATE, DECIDE])
+    add_route(builder, OPEN, nodes.after_round, [DEBATE, DECIDE])
+    add_route(builder, DEBATE, nodes.after_round, [DEBATE, DECIDE])
     builder.add_edge(DECIDE, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or TECHNIQUE)

@@ -36,7 +36,7 @@ from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, Actor
 from sparring.errors import ConfigError
-from sparring.graphs._nodes import add_traced
+from sparring.graphs._nodes import add_route, add_traced
 from sparring.graphs._options import check_range
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import ChatMessage, Model, Roles
@@ -391,10 +391,10 @@ def create_deceptive_feedback_graph(
     ):
         add_traced(builder, node_name, fn, roles)
     builder.add_edge(START, ANSWER)
-    builder.add_conditional_edges(ANSWER, _after_answer, [FEEDBACK, SETTLE])
-    builder.add_conditional_edges(FEEDBACK, game.after_feedback, [AUDIT, RECONSIDER])
+    add_route(builder, ANSWER, _after_answer, [FEEDBACK, SETTLE])
+    add_route(builder, FEEDBACK, game.after_feedback, [AUDIT, RECONSIDER])
     builder.add_edge(AUDIT, RECONSIDER)
-    builder.add_conditional_edges(RECONSIDER, game.after_reconsider, [FEEDBACK, SETTLE])
+    add_route(builder, RECONSIDER, game.after_reconsider, [FEEDBACK, SETTLE])
     builder.add_edge(SETTLE, END)
     return builder.compile(
         checkpointer=checkpointer, store=store, name=name or "deceptive-feedback"

@@ -36,7 +36,7 @@ from typing_extensions import TypedDict
 
 from sparring.agents import GSM8K_FORMAT, Actor, Critic
 from sparring.agents._workers import StepCritique
-from sparring.graphs._nodes import add_traced
+from sparring.graphs._nodes import add_route, add_traced
 from sparring.graphs._state import ItemInput, RecordsState
 from sparring.models import Model, Roles
 from sparring.prompts import Untrusted, load_prompt
@@ -238,8 +238,11 @@ def create_prover_verifier_graph(
     for node_name, fn in ((PROVE, game.prove), (VERIFY, game.verify), (SETTLE, game.settle)):
         add_traced(builder, node_name, fn, roles)
     builder.add_edge(START, PROVE)
-    builder.add_conditional_edges(
-        PROVE, lambda s: SETTLE if s.get("status") == "no_gold" else VERIFY, [VERIFY, SETTLE]
+    add_route(
+        builder,
+        PROVE,
+        lambda s: SETTLE if s.get("status") == "no_gold" else VERIFY,
+        [VERIFY, SETTLE],
     )
     builder.add_edge(VERIFY, SETTLE)
     builder.add_edge(SETTLE, END)

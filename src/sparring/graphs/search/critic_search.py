@@ -49,6 +49,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 
 from sparring.agents import GSM8K_FORMAT
+from sparring.graphs._nodes import add_route
 from sparring.graphs._reasoning_common import (
     Sample,
     VoteBucket,
@@ -395,6 +396,6 @@ def create_critic_search_graph(
     add_node(builder, EXPAND, search.expand, roles)
     add_node(builder, FINISH, search.finish, roles)
     builder.add_edge(START, EXPAND)
-    builder.add_conditional_edges(EXPAND, search.route, [EXPAND, FINISH])
+    add_route(builder, EXPAND, search.route, [EXPAND, FINISH])
     builder.add_edge(FINISH, END)
     return builder.compile(checkpointer=checkpointer, store=store, name=name or TECHNIQUE)
