@@ -137,3 +137,5 @@ def test_cli_run_view_and_export(tmp_path: Path) -> None:
     assert len(rows) == 12
     assert all(len(r["turn_rewards"]) == sum(m["role"] == "assistant" for m in r["messages"])
                for r in rows)  # fmt: skip
+    for r in rows:  # the episode's system prompt is in the row's column too
+        assert r["messages"][0]["role"] == "system" and r["system"] == r["messages"][0]["content"]

@@ -111,7 +111,7 @@ def _rl(records: Iterable[Row], conversational: bool, refuse: Refuse) -> Iterato
             refuse("empty answer")
             continue
         # The system turn goes in the row (a message, or a column), not only in meta.system.
-        system = str((rec.get("meta") or {}).get("system") or "")
+        system = str((rec.get("meta") or {}).get("system") or _system_turn(rec) or "")
         row: Row = {
             "prompt": _rl_prompt(rec["prompt"], system, conversational),
             "answer": _assistant(rec["answer"]) if conversational else rec["answer"],
@@ -123,6 +123,12 @@ def _rl(records: Iterable[Row], conversational: bool, refuse: Refuse) -> Iterato
             row["messages"] = rec["messages"]
             row["turn_rewards"] = [float(r) for r in rec.get("turn_rewards") or []]
         yield {**row, "_meta": rec.get("meta", {})}
+
+
+def _system_turn(rec: Row) -> str | None:
+    # A multi-turn episode keeps its system prompt as its first message.
+    first = (rec.get("messages") or [{}])[0]
+    return str(first.get("content")) if first.get("role") == "system" else None
 
 
 def _rl_prompt(prompt: str, system: str, conversational: bool) -> Any:
