@@ -29,3 +29,15 @@ def test_zero_counters_are_absent_and_read_as_zero() -> None:
     exploration, exploitation, length = _health(counters)
     assert exploration == {"distinct_answers_per_item": 0.0}
     assert exploitation == {} and length is None
+
+
+def test_a_single_candidate_adds_no_exploration_or_ranking_monitor() -> None:
+    one = item_health({"candidates": [{"answer": "4", "correct": True, "score": 0.9}]}, "4", [])
+    assert not any(k.startswith(("health/distinct", "health/pass", "health/auc")) for k in one)
+    assert one.get("health/candidate_items") is None
+    two = item_health(
+        {"candidates": [{"answer": "4", "correct": True}, {"answer": "5", "correct": False}]},
+        "4",
+        [],
+    )
+    assert two["health/distinct"] == 2 and two["health/passed"] == 1

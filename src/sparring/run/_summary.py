@@ -223,7 +223,8 @@ def item_health(
     ``health/len_pairs`` the mean chosen/rejected length ratio of the pairs (millionths).
     """
     out: dict[str, int] = {"health/items": 1}  # marks items counted this way
-    if cands := _candidates(output, gold):
+    # One candidate has nothing to explore or to rank: the monitors would only restate accuracy.
+    if len(cands := _candidates(output, gold)) > 1:
         out["health/candidate_items"] = 1
         out["health/distinct"] = len({c["answer"] for c in cands if c.get("answer") is not None})
         flags = [c["correct"] for c in cands if c.get("correct") is not None]
