@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from sparring.cli import cli
 from sparring.iterate import load_bstar
 from sparring.iterate._practice import practice_problems
+from sparring.run import Run
 from sparring.sim import SimServer
 
 SMALL = ("--items", "4", "--samples", "4", "--probe", "2", "--temperatures", "0.7,1.6",
@@ -75,7 +77,9 @@ def test_running_the_folder_again_resumes_and_refuses_other_settings(tmp_path: P
     assert "resuming the B-STaR run" in out
     plan, rows = load_bstar(folder)
     assert plan.iterations == 2 and plan.n_samples == 4 and not plan.adjust  # saved settings
-    assert rows[0] == first[0] and len(rows) == 2
+    training = {"status", "learning", "next_actor_model"}  # iteration 0 is trained now
+    assert rows[0].model_dump(exclude=training) == first[0].model_dump(exclude=training)
+    assert len(rows) == 2 and rows[0].learning == "simulated" and first[0].status == "played"
     code, out = _cli("--out", str(folder), "--samples", "6", "--n-star", "2")
     assert code == 2
     assert "other settings: --samples (saved: 4), --n-star (saved: 8)" in out
@@ -118,3 +122,41 @@ def test_help_says_what_the_numbers_mean_and_which_n_star() -> None:
     assert code == 0
     for words in ("exploration", "exploitation", "balance", "n*=8", "cal_modi_acc_soft", "pass@k"):
         assert words in out
+
+
+def test_a_failing_train_hook_is_one_line_and_the_fixed_hook_resumes(
+    tmp_path: Path, server: SimServer
+) -> None:
+    folder = tmp_path / "b"
+    real = ("--actor", "openai/actor", "--api-base", server.base_url)
+    args = (*SMALL, "--iterations", "2", "--no-adjust", *real, "--out", str(folder))
+    code, out = _cli(*args, "--train-hook", "echo loading; echo 'out of memory' >&2; exit 3")
+    assert code == 3, out
+    assert "training hook failed after iteration 0 (exit code 3): out of memory" in out
+    assert "run the same --out again" in out and "nothing here trains a real actor" not in out
+    _, rows = load_bstar(folder)
+    assert [r.status for r in rows] == ["played"] and not (folder / "iter-1").exists()
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import json, os, pathlib\n"
+        "records = pathlib.Path(os.environ['SPARRING_RECORDS'])\n"
+        "rows = (records / 'data' / 'train.jsonl').read_text().splitlines()\n"
+        "assert rows and all('completion' in json.loads(r) for r in rows)\n"
+        "assert json.loads(os.environ['SPARRING_MODELS']) == {'actor': 'openai/actor'}\n"
+        "pathlib.Path(os.environ['SPARRING_MODELS_OUT']).write_text("
+        "json.dumps({'actor': 'openai/actor-v2'}))\n"
+    )
+    code, out = _cli("--out", str(folder), "--train-hook", f"{sys.executable} {script}")
+    assert code == 0, out
+    assert "trained: next actor openai/actor-v2" in out
+    _, rows = load_bstar(folder)
+    assert [r.learning for r in rows[:1]] == ["hook"] and len(rows) == 2
+    run = Run.open(folder / "iter-1")
+    actor = run.config.roles["actor"]
+    run.close()
+    assert actor["name"] == "openai/actor-v2" and actor["api_base"] == server.base_url
+
+
+def test_train_hook_needs_out() -> None:
+    code, out = _cli(*SMALL, "--train-hook", "true")
+    assert code == 2 and "--train-hook needs --out" in out

@@ -17,9 +17,20 @@ from rich.table import Table
 
 from sparring.cli._console import console, err_console, simulator_banner
 from sparring.cli._exit import run_exit
+from sparring.cli._play._common import report_hook
 from sparring.cli._roles import role_options, roles_from_options
 from sparring.errors import ConfigError
-from sparring.iterate import MANIFEST, BStarIteration, BStarPlan, load_bstar, render_bstar
+from sparring.iterate import (
+    MANIFEST,
+    BStarIteration,
+    BStarPlan,
+    HookFailed,
+    TrainingHook,
+    load_bstar,
+    render_bstar,
+    shell_hook,
+)
+from sparring.iterate._bstar import next_actor
 from sparring.models import ROLE_NAMES, Gateway, Roles
 
 __all__ = ["bstar", "iterate"]
@@ -96,6 +107,9 @@ def _options(func: Callable[..., Any]) -> Callable[..., Any]:
                      show_default=True, help="Problems in flight at once."),
         click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
                      help="Folder (one run per iteration, iter-K); running it again resumes."),
+        click.option("--train-hook", metavar="COMMAND",
+                     help="Shell command that trains the actor between iterations on "
+                     "$SPARRING_RECORDS (needs --out)."),
         click.option("--json", "as_json", is_flag=True, help="Print the iterations as JSON."),
     ]  # fmt: skip
     for option in reversed(options):
@@ -200,6 +214,9 @@ def _line(r: BStarIteration) -> str:
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{v:.1%}"
 
+    trained = ""
+    if r.learning == "hook" and r.next_actor_model is not None:
+        trained = f"  trained: next actor {r.next_actor_model.get('name')}"
     actor = "" if r.actor_accuracy is None else (
         f"  actor acc {pct(r.actor_accuracy)}  diversity {r.actor_diversity:.2f}"
     )  # fmt: skip
@@ -208,7 +225,7 @@ def _line(r: BStarIteration) -> str:
         f"vote acc {pct(r.vote_accuracy)}  pass@k {pct(r.pass_at_k)}  "
         f"distinct right/item {r.distinct_correct:.2f}  selection acc "
         f"{pct(r.selection_accuracy)}  selected/item {r.selected_per_item:.2f}  "
-        f"balance {r.balance_score:.3f}"
+        f"balance {r.balance_score:.3f}{trained}"
     )
 
 
@@ -236,10 +253,12 @@ class _Screen:
             click.echo(_line(row))
 
 
-def _run(folder: Path, plan: BStarPlan, screen: _Screen, concurrency: int) -> list[BStarIteration]:
+def _run(folder: Path, plan: BStarPlan, screen: _Screen, concurrency: int,
+         hook: TrainingHook | None) -> list[BStarIteration]:  # fmt: skip
     from sparring.iterate import run_bstar
 
-    work = run_bstar(folder, plan, concurrency=concurrency, on_iteration=screen.on_iteration)
+    work = run_bstar(folder, plan, concurrency=concurrency, on_iteration=screen.on_iteration,
+                     hook=hook)  # fmt: skip
     if not screen.live:
         return asyncio.run(work)
     with Live(screen.table(0), console=console, refresh_per_second=4) as view:
@@ -265,14 +284,15 @@ def _failures(folder: Path, rows: list[BStarIteration]) -> tuple[int, str] | Non
     return None
 
 
-def _notes(plan: BStarPlan, roles: Roles) -> None:
+def _notes(plan: BStarPlan, roles: Roles, hooked: bool) -> None:
     banner = simulator_banner(roles, ("actor",))
     if banner:
         err_console.print(banner)
-    if plan.actor_model is not None and plan.iterations > 1:
+    if plan.actor_model is not None and plan.iterations > 1 and not hooked:
         err_console.print(
-            "[yellow]note:[/] nothing here trains a real actor: it stays the same model "
-            "between iterations, so only the monitors and the adjusted configuration change"
+            "[yellow]note:[/] no --train-hook, so nothing here trains a real actor: it stays the "
+            "same model between iterations, so only the monitors and the adjusted configuration "
+            "change"
         )
 
 
@@ -297,10 +317,15 @@ _HELP = """B-STaR: self-taught reasoning iterations that watch exploration and e
 
 Each iteration samples --samples solutions per problem with the actor (a
 self-consistency run, FOLDER/iter-K), rewards each sample by the share of samples that
-agree with its answer, selects those at or above the threshold as training data, and
-lets the actor learn from them. On the SIMULATOR (no --actor/--roles) the actor learns by
-a documented rule (accuracy moves toward the selection's precision, diversity shrinks);
-a real actor is not trained here and stays the same model. With --adjust (the default)
+agree with its answer, selects those at or above the threshold as training data
+(FOLDER/iter-K/records, an SFT dataset of prompt and completion rows), and lets the actor
+learn from them. On the SIMULATOR (no --actor/--roles) the actor learns by a documented
+rule (accuracy moves toward the selection's precision, diversity shrinks). A real actor
+is trained by --train-hook COMMAND (needs --out): between iterations it runs with
+$SPARRING_RECORDS (the records folder), $SPARRING_MODELS ({"actor": "..."}) and
+$SPARRING_ITERATION, and writes the next actor as JSON ({"actor": "hosted_vllm/v2"} or
+{"actor": {"name": ..., "api_base": ...}}) to $SPARRING_MODELS_OUT or as its last output
+line; without one the real actor stays the same model. With --adjust (the default)
 each iteration after the first picks the temperature and threshold from the grids with
 the best balance score on the first --probe problems, as B-STaR does.
 
@@ -331,7 +356,8 @@ per right solution and cannot show exploration. Running the same --out again res
 (more --iterations continue it); other settings are refused.
 
 Exit codes: 0 done; 1 error; 2 bad usage or other settings than the folder's;
-3 some items failed; 4 budget; 5 a model cannot be used; 130 interrupted.
+3 some items failed; 4 budget; 5 a model cannot be used; 130 interrupted; a failed
+--train-hook exits with the hook's own code (what was played is kept; run again).
 """
 
 
@@ -340,25 +366,36 @@ Exit codes: 0 done; 1 error; 2 bad usage or other settings than the folder's;
 @_options
 @click.pass_context
 def bstar(ctx: click.Context, /, out_dir: Path | None, as_json: bool, concurrency: int,
-          **options: Any) -> None:  # fmt: skip
+          train_hook: str | None, **options: Any) -> None:  # fmt: skip
     """Run (or resume) B-STaR iterations; see ``_HELP``."""
     from sparring.run import preflight
 
+    if train_hook is not None and out_dir is None:
+        raise click.UsageError(
+            "--train-hook needs --out: the folder keeps each iteration's records and the "
+            "trained actor, so a run whose hook failed can resume"
+        )
+    hook = shell_hook(train_hook) if train_hook else None
     with _folder(out_dir) as folder:
         resuming = (folder / MANIFEST).exists()
         if not resuming:
             roles = roles_from_options(options, gateway=Gateway())
             asyncio.run(preflight(roles, ("actor",)))  # before anything is written
         plan = _resumed_plan(folder, ctx, options) if resuming else _new_plan(folder, options)
-        roles = _plan_roles(plan)
+        roles = _plan_roles(plan, load_bstar(folder)[1] if resuming else [])
         if resuming:
             asyncio.run(preflight(roles, ("actor",)))
-        _notes(plan, roles)
+        _notes(plan, roles, hook is not None)
         screen = _Screen(folder, plan.iterations, live=console.is_terminal, quiet=as_json)
         try:
-            rows = _run(folder, plan, screen, concurrency)
+            rows = _run(folder, plan, screen, concurrency, hook)
         except ConfigError as err:
             raise click.ClickException(str(err)) from None
+        except HookFailed as err:
+            report_hook(err, resumable=False)
+            click.echo("  (the iterations played are kept; run the same --out again to resume)",
+                       err=True)  # fmt: skip
+            raise SystemExit(err.exit_code) from None
         _report(folder, out_dir, plan, rows, as_json)
         failed = _failures(folder, rows)
     if failed is not None:
@@ -366,9 +403,11 @@ def bstar(ctx: click.Context, /, out_dir: Path | None, as_json: bool, concurrenc
         raise SystemExit(failed[0])
 
 
-def _plan_roles(plan: BStarPlan) -> Roles:
+def _plan_roles(plan: BStarPlan, rows: list[BStarIteration]) -> Roles:
+    """The roles of the next iteration to run (a hook's model, once one has trained it)."""
     from sparring.models import Model
 
-    if plan.actor_model is None:
+    actor = next_actor(plan, rows)
+    if actor is None:
         return Roles.sim(seed=plan.seed, roles=("actor",))
-    return Roles({"actor": Model(**plan.actor_model)}, gateway=Gateway())
+    return Roles({"actor": Model(**actor)}, gateway=Gateway())

@@ -19,9 +19,9 @@ from sparring.iterate._bstar import (
     BStarIteration,
     BStarPlan,
     load_bstar,
-    render_bstar,
     run_bstar,
 )
+from sparring.iterate._bstar_view import render_bstar
 from sparring.iterate._conditions import ConditionResult, play_condition
 from sparring.iterate._game_data import check_game_data
 from sparring.iterate._game_runs import play_deceptive_runs, play_prover_verifier_runs

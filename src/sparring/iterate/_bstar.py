@@ -1,4 +1,4 @@
-"""An iterated self-taught reasoning run with B-STaR's monitors, on the simulator.
+"""An iterated self-taught reasoning run with B-STaR's monitors (simulator or real actor).
 
 Each iteration samples ``n_samples`` solutions per training problem with the self-consistency
 graph (an ordinary run directory, ``FOLDER/iter-<k>``, viewable and resumable), selects the
@@ -11,6 +11,12 @@ With ``adjust=True`` each iteration first chooses its sampling temperature and r
 as B-STaR does: the pair from the grids that maximises the mean balance score on a small probe
 subset of the problems, sampled with the current actor. ``FOLDER/bstar.json`` holds the plan
 and one row per iteration; ``sparring view FOLDER`` prints them (``render_bstar``).
+
+Each iteration's selection is also written as an SFT dataset (``iter-<k>/records``). A real
+actor is trained between iterations by a ``TrainingHook`` (``shell_hook(command)``, as for the
+SPC game): it is given that folder and the actor's model and answers with the next actor,
+which the manifest keeps (``status`` ``played`` -> ``trained``), so a killed run resumes with
+the right model and a failed hook is retried, never a finished one.
 """
 
 from __future__ import annotations
@@ -18,23 +24,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from rich import box
-from rich.table import Table
 
 from sparring.errors import ConfigError
 from sparring.graphs import REGISTRY
 from sparring.graphs._reasoning_common import Sample
 from sparring.iterate._balance import BalanceTotals, ItemBalance, item_balance, vote_rewards
+from sparring.iterate._bstar_records import SelectedRow, selected_rows, write_selection
+from sparring.iterate._hooks import TrainingHook, TrainingRequest, apply_models, call_hook
 from sparring.models import Model, Roles
 from sparring.run import FieldMap, InputItem, Run, read_items
 from sparring.run._sim_items import sim_items
-from sparring.sim._profile import ActorSkill
+from sparring.sim._profile import ActorSkill, resolve_profile
 from sparring.sim._self_training import SelfTrainingTally, self_train
 
-__all__ = ["MANIFEST", "BStarIteration", "BStarPlan", "load_bstar", "render_bstar", "run_bstar"]
+__all__ = ["MANIFEST", "BStarIteration", "BStarPlan", "load_bstar", "next_actor", "run_bstar"]
 
 MANIFEST = "bstar.json"
 GRAPH = "self-consistency"
@@ -68,8 +74,9 @@ class BStarPlan(BaseModel):
         prompt_field: The data's prompt field.
         answer_field: The data's gold answer field.
         actor_model: A real actor (``Model`` fields, never a key) instead of the simulated
-            one. Nothing here trains it: between iterations it stays the same model, so only
-            the monitors (and, with ``adjust``, the chosen configuration) change.
+            one: the first iteration's. Without a training hook it stays the same model, so
+            only the monitors (and, with ``adjust``, the chosen configuration) change; with
+            one (``run_bstar(hook=...)``) each iteration's actor is the hook's answer.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -100,7 +107,16 @@ class BStarPlan(BaseModel):
 
 
 class BStarIteration(BaseModel):
-    """One iteration's configuration, actor and monitors (a row of ``bstar.json``)."""
+    """One iteration's configuration, actor and monitors (a row of ``bstar.json``).
+
+    Attributes:
+        actor_model: The actor's settings when it is a model (bound, or a training hook's;
+            never a key); None for the plan's simulated actor under the learning rule.
+        records: Its selected samples as an SFT dataset, relative to the folder.
+        status: ``played`` (records written) or ``trained`` (the next actor is known).
+        learning: How the next actor was made: ``simulated``, ``hook`` or ``none``.
+        next_actor_model: The next iteration's actor settings, once a hook has trained it.
+    """
 
     iteration: int
     temperature: float
@@ -114,12 +130,27 @@ class BStarIteration(BaseModel):
     selected_per_item: float
     balance_score: float
     run_dir: str
+    actor_model: dict[str, Any] | None = None
+    records: str | None = None
+    status: Literal["played", "trained"] | None = None
+    learning: Literal["simulated", "hook", "none"] | None = None
+    next_actor_model: dict[str, Any] | None = None
 
 
-def _roles(plan: BStarPlan, actor: ActorSkill) -> Roles:
-    if plan.actor_model is not None:
-        return Roles({"actor": Model(**plan.actor_model)}, sim_seed=plan.seed)
+def _roles(plan: BStarPlan, actor: ActorSkill, model: dict[str, Any] | None) -> Roles:
+    if model is not None:
+        return Roles({"actor": Model(**model)}, sim_seed=plan.seed)
     return Roles.sim(seed=plan.seed, profile={"actor": actor.model_dump()})
+
+
+def _skills(actor: ActorSkill, model: dict[str, Any] | None) -> ActorSkill | None:
+    """The simulated actor's skills in force (None for a real one)."""
+    if model is None:
+        return actor
+    if not Model(**model).is_simulated:
+        return None
+    profile = (model.get("extra") or {}).get("sim_profile")
+    return resolve_profile(profile).actor
 
 
 def _rows(outputs: list[dict[str, Any]], threshold: float, n_star: int) -> list[ItemBalance]:
@@ -145,13 +176,13 @@ def _problems(plan: BStarPlan, count: int) -> list[dict[str, Any]]:
     return out
 
 
-async def _probe(plan: BStarPlan, actor: ActorSkill) -> tuple[float, float]:
+async def _probe(plan: BStarPlan, roles: Roles) -> tuple[float, float]:
     """The (temperature, threshold) with the best mean balance score on the probe problems."""
     factory = REGISTRY[GRAPH].load()
     items = _problems(plan, plan.probe)
     best: tuple[float, float, float] | None = None
     for temperature in plan.temperatures:
-        graph = factory(_roles(plan, actor), n_samples=plan.n_samples, temperature=temperature)
+        graph = factory(roles, n_samples=plan.n_samples, temperature=temperature)
         outputs = [await graph.ainvoke(item) for item in items]
         for threshold in plan.thresholds:
             score = BalanceTotals.of(_rows(outputs, threshold, plan.n_star), plan.n_star)
@@ -161,42 +192,49 @@ async def _probe(plan: BStarPlan, actor: ActorSkill) -> tuple[float, float]:
     return best[1], best[2]
 
 
+def _open_run(run_dir: Path, plan: BStarPlan, roles: Roles, temperature: float,
+              concurrency: int) -> Run:  # fmt: skip
+    if (run_dir / "run.sqlite").exists():  # a killed iteration: resume it
+        return Run.open(run_dir)
+    options = {"n_samples": plan.n_samples, "temperature": temperature}
+    run = Run.create(
+        run_dir, graph=GRAPH, roles=roles, seed=plan.seed, options=options,
+        concurrency=concurrency,
+    )  # fmt: skip
+    if plan.data is None:
+        run.add_sim_tasks(plan.items)
+    else:
+        run.ingest(plan.data, plan.fields, limit=plan.items)
+    return run
+
+
 async def _iteration(
     folder: Path,
     plan: BStarPlan,
     k: int,
-    actor: ActorSkill,
+    actor: tuple[ActorSkill, dict[str, Any] | None],
     config: tuple[float, float],
     concurrency: int = 8,
-) -> tuple[BStarIteration, SelfTrainingTally]:
+) -> tuple[BStarIteration, SelfTrainingTally, list[SelectedRow]]:
     temperature, threshold = config
-    roles = _roles(plan, actor)
+    roles = _roles(plan, *actor)
     run_dir = folder / f"iter-{k}"
-    if (run_dir / "run.sqlite").exists():  # a killed iteration: resume it
-        run = Run.open(run_dir)
-    else:
-        options = {"n_samples": plan.n_samples, "temperature": temperature}
-        run = Run.create(
-            run_dir, graph=GRAPH, roles=roles, seed=plan.seed, options=options,
-            concurrency=concurrency,
-        )  # fmt: skip
-        if plan.data is None:
-            run.add_sim_tasks(plan.items)
-        else:
-            run.ingest(plan.data, plan.fields, limit=plan.items)
+    run = _open_run(run_dir, plan, roles, temperature, concurrency)
     try:
         await run.execute(roles=roles)
         outputs = [output for _, output in run.outputs()]
+        selected = selected_rows(run, threshold)
     finally:
         run.close()
     rows = _rows(outputs, threshold, plan.n_star)
     totals = BalanceTotals.of(rows, plan.n_star)
+    skills = _skills(*actor)
     stats = BStarIteration(
         iteration=k,
         temperature=temperature,
         threshold=threshold,
-        actor_accuracy=None if plan.actor_model else actor.accuracy,
-        actor_diversity=None if plan.actor_model else actor.diversity,
+        actor_accuracy=None if skills is None else skills.accuracy,
+        actor_diversity=None if skills is None else skills.diversity,
         vote_accuracy=sum(bool(o.get("correct")) for o in outputs) / max(len(outputs), 1),
         pass_at_k=totals.pass_at_k,
         distinct_correct=totals.distinct_correct,
@@ -204,6 +242,7 @@ async def _iteration(
         selected_per_item=totals.selected_per_item,
         balance_score=totals.balance_score,
         run_dir=run_dir.name,
+        actor_model=actor[1],
     )
     tally = SelfTrainingTally(
         selected=sum(r.selected for r in rows),
@@ -211,7 +250,7 @@ async def _iteration(
         selected_distinct=sum(r.selected_distinct for r in rows),
         novelty=totals.novelty,
     )
-    return stats, tally
+    return stats, tally, selected
 
 
 def _save(folder: Path, plan: BStarPlan, rows: list[BStarIteration]) -> None:
@@ -236,12 +275,87 @@ def load_bstar(folder: str | Path) -> tuple[BStarPlan, list[BStarIteration]]:
         raise ConfigError(f"{path}: not a readable B-STaR manifest ({err})") from None
 
 
+def _sim_settings(plan: BStarPlan, actor: ActorSkill) -> dict[str, Any]:
+    """The simulated actor as model settings (what a hook is shown and may replace)."""
+    return {"name": "sim/actor", "seed": plan.seed,
+            "extra": {"sim_profile": {"actor": actor.model_dump()}}}  # fmt: skip
+
+
+def next_actor(plan: BStarPlan, rows: list[BStarIteration]) -> dict[str, Any] | None:
+    """The actor settings the next iteration to run uses (None: the simulated actor)."""
+    if not rows:
+        return plan.actor_model
+    return rows[-1].next_actor_model or rows[-1].actor_model
+
+
+def _learned(folder: Path, row: BStarIteration, hook: TrainingHook | None,
+             count: int) -> BStarIteration:  # fmt: skip
+    """The row trained: by ``hook`` on its records, by the simulated rule, or not at all."""
+    if hook is None:  # the simulated actor's rule is replayed in the loop; a real one stays
+        learning = "simulated" if row.actor_model is None else "none"
+        return row.model_copy(update={"status": "trained", "learning": learning,
+                                      "next_actor_model": row.actor_model})  # fmt: skip
+    assert row.actor_model is not None  # with a hook the actor is always a model
+    assert row.records is not None
+    if count == 0:  # nothing was selected: there is nothing to train on
+        return row.model_copy(update={"status": "trained", "learning": "none",
+                                      "next_actor_model": row.actor_model})  # fmt: skip
+    request = TrainingRequest(
+        iteration=row.iteration,
+        records=(folder / row.records).resolve(),
+        models={"actor": str(row.actor_model["name"])},
+        game_dir=folder.resolve(),
+    )
+    answer = call_hook(hook, request)
+    models = apply_models(row.iteration, {"actor": row.actor_model}, answer)
+    return row.model_copy(update={"status": "trained", "learning": "hook",
+                                  "next_actor_model": models["actor"]})  # fmt: skip
+
+
+def _train_step(folder: Path, plan: BStarPlan, rows: list[BStarIteration], k: int,
+                hook: TrainingHook | None, count: int) -> None:  # fmt: skip
+    """Train after row ``k`` and save it.
+
+    A hook's row is marked as such first, so a run whose hook failed does not go on
+    untrained when resumed without one.
+    """
+    if hook is not None:
+        rows[k] = rows[k].model_copy(update={"learning": "hook"})
+        _save(folder, plan, rows)
+    rows[k] = _learned(folder, rows[k], hook, count)
+    _save(folder, plan, rows)
+
+
+def _resumed(path: Path, plan: BStarPlan,
+             hook: TrainingHook | None) -> tuple[BStarPlan, list[BStarIteration]]:  # fmt: skip
+    """The plan in force and the saved rows (none for a new folder), checked."""
+    if not (path / MANIFEST).exists():
+        return plan, []
+    saved, rows = load_bstar(path)
+    if saved.model_copy(update={"iterations": plan.iterations}) != plan:
+        raise ConfigError(f"{path} holds a B-STaR run with other settings")
+    plan = plan.model_copy(update={"iterations": max(plan.iterations, saved.iterations)})
+    trained = sum(r.status == "trained" for r in rows)
+    if hook is None and any(r.learning == "hook" for r in rows) and trained < plan.iterations - 1:
+        raise ConfigError(f"{path}: its actor is trained by a hook between iterations; "
+                              "give the hook again (--train-hook) to go on")  # fmt: skip
+    return plan, rows
+
+
+async def _config(plan: BStarPlan, k: int, roles: Roles) -> tuple[float, float]:
+    """A new iteration's (temperature, threshold): probed when adjusting, else the plan's."""
+    if plan.adjust and k > 0:
+        return await _probe(plan, roles)
+    return plan.temperature, plan.threshold
+
+
 async def run_bstar(
     folder: str | Path,
     plan: BStarPlan,
     *,
     concurrency: int = 8,
     on_iteration: Callable[[BStarIteration], None] | None = None,
+    hook: TrainingHook | None = None,
 ) -> list[BStarIteration]:
     """Run (or resume) the iterations of ``plan`` in ``folder``; returns one row each.
 
@@ -249,68 +363,67 @@ async def run_bstar(
     more continues the run, fewer keeps it as it is. Finished iterations are kept (never
     probed or sampled again), and the actor's skills are carried on by the same learning rule.
 
+    Every iteration writes the samples its reward selected to ``iter-<k>/records`` (an SFT
+    dataset, ``_bstar_records``). With ``hook``, that folder and the actor's model go to the
+    hook between iterations, and the model it answers with (``{"actor": ...}``; none: the
+    same) is the next iteration's actor, kept in the manifest so a resumed run never trains
+    a finished iteration again. The hook replaces the simulated learning rule.
+
     Args:
         folder: The run's folder.
         plan: Its settings.
         concurrency: Items in flight at once in a new iteration's run.
-        on_iteration: Called with each iteration's row as it is saved.
+        on_iteration: Called with each iteration's row once it is saved (and trained).
+        hook: Trains the actor between iterations (``shell_hook(command)`` for a command).
 
     Raises:
-        ConfigError: The folder holds another plan, or a grid is empty.
+        ConfigError: The folder holds another plan, a grid is empty, or it was trained by a
+            hook and none is given.
+        HookFailed: The hook failed; the iterations played are kept, and running again
+            calls the hook again.
     """
     if not plan.temperatures or not plan.thresholds:
         raise ConfigError("B-STaR: the temperature and threshold grids must not be empty")
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
-    rows: list[BStarIteration] = []
-    if (path / MANIFEST).exists():
-        saved, rows = load_bstar(path)
-        if saved.model_copy(update={"iterations": plan.iterations}) != plan:
-            raise ConfigError(f"{path} holds a B-STaR run with other settings")
-        plan = plan.model_copy(update={"iterations": max(plan.iterations, saved.iterations)})
+    plan, rows = _resumed(path, plan, hook)
     actor = ActorSkill().model_copy(update=plan.actor)
     actor = ActorSkill.model_validate(actor.model_dump())
+    model = plan.actor_model
     for k in range(plan.iterations):
-        if k < len(rows):  # done before: take its configuration, replay its learning step
-            config = (rows[k].temperature, rows[k].threshold)
-        elif plan.adjust and k > 0:
-            config = await _probe(plan, actor)
+        before = rows[k] if k < len(rows) else None
+        if before is not None and before.actor_model is not None:
+            model = before.actor_model
+        if hook is not None and model is None:  # the hook is shown the simulated actor
+            model = _sim_settings(plan, actor)
+        if before is not None:  # done before: take its configuration, replay its learning step
+            config = (before.temperature, before.threshold)
         else:
-            config = (plan.temperature, plan.threshold)
-        stats, tally = await _iteration(path, plan, k, actor, config, concurrency)
-        rows[k:] = [stats]
+            config = await _config(plan, k, _roles(plan, actor, model))
+        stats, tally, selected = await _iteration(path, plan, k, (actor, model), config,
+                                                  concurrency)  # fmt: skip
+        rows[k : k + 1] = [_recorded(path, stats, before, selected)]
         _save(path, plan, rows)
-        if on_iteration is not None:
-            on_iteration(stats)
-        if plan.actor_model is None:  # a real actor is not trained here
+        if k < plan.iterations - 1 and rows[k].status != "trained":  # train between iterations
+            _train_step(path, plan, rows, k, hook, len(selected))
+        if rows[k].next_actor_model is not None:
+            model = rows[k].next_actor_model
+        elif model is None:  # the simulated actor learns by the rule
             actor = self_train(actor, tally, rate=plan.learning_rate, collapse=plan.collapse_rate)
+        if on_iteration is not None:
+            on_iteration(rows[k])
     return rows
 
 
-def _fmt(value: float | None, pct: bool = False) -> str:
-    if value is None:
-        return "-"
-    return f"{100 * value:.1f}%" if pct else f"{value:.2f}"
-
-
-def render_bstar(folder: str | Path) -> Table:
-    """A table of the iterations in ``folder``: configuration, actor, monitors, balance."""
-    plan, rows = load_bstar(folder)
-    table = Table(title=f"B-STaR iterations ({'adjusted' if plan.adjust else 'fixed'} "
-                  f"configuration, n*={plan.n_star})", box=box.SIMPLE_HEAD)  # fmt: skip
-    for name in ("iter", "temp", "threshold", "actor acc", "diversity", "vote acc", "pass@k",
-                 "distinct right/item", "selection acc", "balance"):  # fmt: skip
-        table.add_column(name, justify="right", overflow="fold")
-    for r in rows:
-        table.add_row(
-            str(r.iteration), f"{r.temperature:g}", f"{r.threshold:g}",
-            _fmt(r.actor_accuracy, True), _fmt(r.actor_diversity), _fmt(r.vote_accuracy, True),
-            _fmt(r.pass_at_k, True), _fmt(r.distinct_correct), _fmt(r.selection_accuracy, True),
-            f"{r.balance_score:.3f}",
-        )  # fmt: skip
-    table.caption = (
-        "exploration: distinct right samples per problem; exploitation: share of the reward's "
-        "selection that is right; balance = mean min(distinct right selected / n*, 1) x "
-        "selection accuracy (B-STaR)"
+def _recorded(folder: Path, stats: BStarIteration, before: BStarIteration | None,
+              selected: list[SelectedRow]) -> BStarIteration:  # fmt: skip
+    """The row with its records written (once) and what a saved row knew of its training."""
+    if before is not None and before.records is not None:
+        keep = ("records", "status", "learning", "next_actor_model")
+        return stats.model_copy(update={f: getattr(before, f) for f in keep})
+    records = folder / stats.run_dir / "records"
+    write_selection(records, selected, iteration=stats.iteration, threshold=stats.threshold,
+                    run=stats.run_dir)  # fmt: skip
+    return stats.model_copy(
+        update={"records": str(records.relative_to(folder)), "status": "played"}
     )
-    return table

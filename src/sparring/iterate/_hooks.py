@@ -29,9 +29,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sparring.errors import SparringError
+from sparring._secrets import redact
+from sparring.errors import ConfigError, SparringError
+from sparring.models import Model
 
-__all__ = ["HookFailed", "ModelSpec", "TrainingHook", "TrainingRequest", "shell_hook"]
+__all__ = [
+    "HookFailed",
+    "ModelSpec",
+    "TrainingHook",
+    "TrainingRequest",
+    "apply_models",
+    "call_hook",
+    "model_settings",
+    "shell_hook",
+]
 
 ModelSpec = str | dict[str, Any]
 """A model for the next iteration: a LiteLLM model string, or ``Model`` settings."""
@@ -69,11 +80,63 @@ class HookFailed(SparringError):
     """
 
     def __init__(self, iteration: int, exit_code: int, output: str) -> None:
+        output = redact(output)  # a training script may print a token it was given
         self.iteration, self.exit_code, self.output = iteration, exit_code, output
         last = output.strip().splitlines()[-1] if output.strip() else "(no output)"
         super().__init__(
             f"training hook failed after iteration {iteration} (exit code {exit_code}): {last}"
         )
+
+
+def model_settings(model: Model) -> dict[str, Any]:
+    """A model's settings as a manifest keeps them (never its key).
+
+    Raises:
+        ConfigError: It is a LangChain chat model, which cannot be saved.
+    """
+    if model.chat_model is not None:
+        raise ConfigError(f"{model.name}: a LangChain chat model cannot play an iterated game")
+    return model.model_dump(exclude={"api_key", "chat_model"}, exclude_defaults=True)
+
+
+def call_hook(hook: TrainingHook, request: TrainingRequest) -> Mapping[str, ModelSpec]:
+    """Run ``hook`` on ``request``; whatever it raises becomes ``HookFailed``."""
+    try:
+        answer = hook(request)
+    except HookFailed:
+        raise
+    except Exception as err:
+        raise HookFailed(request.iteration, 1, f"{type(err).__name__}: {err}") from err
+    return answer or {}
+
+
+def apply_models(
+    iteration: int, current: Mapping[str, dict[str, Any]], answer: Mapping[str, ModelSpec]
+) -> dict[str, dict[str, Any]]:
+    """The next iteration's model settings: ``current`` with the hook's answer applied.
+
+    A model string keeps the role's other settings (``api_base``, sampling); settings replace
+    them whole. A role not named keeps its model.
+
+    Raises:
+        HookFailed: The answer names a role that is not playing, or a bad model.
+    """
+    out = dict(current)
+    for role, spec in answer.items():
+        if role not in out:
+            raise HookFailed(
+                iteration, 1, f"the hook named an unknown role {role!r}; use {tuple(current)}"
+            )
+        try:
+            if isinstance(spec, str):
+                keep = {k: v for k, v in out[role].items() if k not in ("name", "extra")}
+                out[role] = model_settings(Model(spec, **keep))
+            else:
+                out[role] = model_settings(Model(**spec))
+        except (TypeError, ValueError) as err:
+            why = " ".join(str(err).split())
+            raise HookFailed(iteration, 1, f"the hook's model for {role!r} is bad: {why}") from None
+    return out
 
 
 def _models_from(text: str, iteration: int) -> dict[str, ModelSpec] | None:

@@ -20,7 +20,7 @@ An iteration's entry moves ``playing -> played -> trained``; a failed hook leave
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,10 +31,11 @@ from sparring.graphs import REGISTRY
 from sparring.graphs._spc_rules import SUBTLE_ERRORS, GameOutcome, SpcScoreboard
 from sparring.iterate._game_data import check_game_data
 from sparring.iterate._hooks import (
-    HookFailed,
-    ModelSpec,
     TrainingHook,
     TrainingRequest,
+    apply_models,
+    call_hook,
+    model_settings,
     shell_hook,
 )
 from sparring.iterate._stopped import GameStopped, game_stopped
@@ -128,12 +129,6 @@ class _Manifest(BaseModel):
     entries: list[SpcIteration] = Field(default_factory=list)
 
 
-def _settings(model: Model) -> dict[str, Any]:
-    if model.chat_model is not None:
-        raise ConfigError(f"{model.name}: a LangChain chat model cannot play an iterated game")
-    return model.model_dump(exclude={"api_key", "chat_model"}, exclude_defaults=True)
-
-
 def _profile(settings: dict[str, Any]) -> dict[str, Any]:
     extra = settings.get("extra") or {}
     profile: dict[str, Any] = extra.get("sim_profile") or {}
@@ -225,7 +220,7 @@ class SpcSelfPlay:
         REGISTRY[GRAPH].check_options(roles, plan.options)
         if plan.data is not None:
             check_game_data(plan.data, plan.fields)
-        models = {r: _settings(roles.resolve(r)) for r in PLAYERS}
+        models = {r: model_settings(roles.resolve(r)) for r in PLAYERS}
         path.mkdir(parents=True, exist_ok=True)
         game = cls(path, _Manifest(plan=plan), **kw)
         game._start_entry(0, models)
@@ -401,34 +396,11 @@ class SpcSelfPlay:
             models={r: str(s["name"]) for r, s in entry.models.items()},
             game_dir=self.dir.resolve(),
         )
-        try:
-            answer = self.hook(request)
-        except HookFailed:
-            raise
-        except Exception as err:
-            raise HookFailed(entry.iteration, 1, f"{type(err).__name__}: {err}") from err
-        return _apply_models(entry, answer or {})
+        return apply_models(entry.iteration, entry.models, call_hook(self.hook, request))
 
 
 def _sneaky_rate(plan: SpcPlan) -> float:
     return plan.learning_rate if plan.sneaky_learning_rate is None else plan.sneaky_learning_rate
-
-
-def _apply_models(
-    entry: SpcIteration, answer: Mapping[str, ModelSpec]
-) -> dict[str, dict[str, Any]]:
-    out = dict(entry.models)
-    for role, spec in answer.items():
-        if role not in out:
-            raise HookFailed(
-                entry.iteration, 1, f"the hook named an unknown role {role!r}; use {PLAYERS}"
-            )
-        if isinstance(spec, str):
-            keep = {k: v for k, v in out[role].items() if k not in ("name", "extra")}
-            out[role] = _settings(Model(spec, **keep))
-        else:
-            out[role] = _settings(Model(**spec))
-    return out
 
 
 def _check_not_all_failed(run: Run, entry: SpcIteration) -> None:
