@@ -14,7 +14,7 @@ Example:
     'A'
 """
 
-from sparring.agents._ask import VerdictParser, ask_verdicts, verdict_counts
+from sparring.agents._ask import VerdictParser, ask_verdicts, reask_once, verdict_counts
 from sparring.agents._judges import (
     Judge,
     MetaJudge,
@@ -83,6 +83,7 @@ __all__ = [
     "parse_step_critique",
     "parse_step_verdict",
     "parse_verdict",
+    "reask_once",
     "rubric_text",
     "swap_choice",
     "verdict_counts",

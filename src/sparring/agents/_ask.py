@@ -16,10 +16,42 @@ from sparring.errors import ModelCallError
 from sparring.models import ChatMessage, ModelLike, Roles
 from sparring.prompts import load_prompt
 
-__all__ = ["VerdictParser", "ask_verdicts", "verdict_counts"]
+__all__ = ["VerdictParser", "ask_verdicts", "reask_once", "verdict_counts"]
 
 VerdictParser = Callable[[str], Verdict]
 _REPAIRABLE = ("parse_failure", "conflicting_verdicts")
+
+
+async def reask_once(
+    roles: Roles,
+    role: str,
+    messages: Sequence[ChatMessage],
+    raw: str,
+    problem: str,
+    *,
+    model: ModelLike | None = None,
+) -> str | None:
+    """The one repair turn every reader uses: show the output, name what was missing, ask again.
+
+    Args:
+        roles: The role bindings.
+        role: The role that wrote ``raw``.
+        messages: The prompt ``raw`` answered.
+        raw: The output that could not be read.
+        problem: What the parser missed and what it expects (goes into ``common/repair``).
+        model: An explicit model for this call.
+
+    Returns:
+        The new output's text (at temperature 0), or None when the call failed: the caller
+        keeps its first reading.
+    """
+    follow_up = load_prompt("common/repair").render(problem=problem)
+    retry: list[ChatMessage] = [*messages, {"role": "assistant", "content": raw}, *follow_up]
+    try:
+        result = await roles.complete(role, retry, model=model, temperature=0.0)
+    except ModelCallError:
+        return None
+    return result.text
 
 
 async def _repair(
@@ -30,13 +62,9 @@ async def _repair(
     parse: VerdictParser,
     model: ModelLike | None,
 ) -> Verdict:
-    follow_up = load_prompt("common/repair").render(problem=first.detail or "no verdict found")
-    retry: list[ChatMessage] = [*messages, {"role": "assistant", "content": first.raw}, *follow_up]
-    try:
-        result = await roles.complete(role, retry, model=model, temperature=0.0)
-    except ModelCallError:
-        return first
-    second = parse(result.text)
+    problem = first.detail or "no verdict found"
+    text = await reask_once(roles, role, messages, first.raw, problem, model=model)
+    second = parse(text) if text is not None else first
     return second if second.is_scored else first
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from sparring.agents._ask import ask_verdicts
+from sparring.agents._ask import ask_verdicts, reask_once
 from sparring.agents._parse_step import parse_step_verdict
 from sparring.agents._verdict import Verdict
 from sparring.errors import ModelCallError
@@ -208,20 +208,13 @@ class Critic:
     async def _repair(self, messages: list[ChatMessage], first: StepCritique) -> StepCritique:
         """Re-ask once, naming what was missing; keep the first reading if that fails too."""
         problem = (first.reason or "parse_failure").split(": ", 1)[-1]
-        follow_up = load_prompt("common/repair").render(
-            problem=f"{problem}; expected a 'Correctness of the step: Correct|Wrong' line per "
-            "step and a last line 'Correctness of the final answer: Correct|Wrong'"
-        )
-        retry: list[ChatMessage] = [
-            *messages,
-            {"role": "assistant", "content": first.raw},
-            *follow_up,
-        ]
-        try:
-            result = await self.roles.complete(self.role, retry, model=self.model, temperature=0.0)
-        except ModelCallError:
-            return first
-        second = parse_step_critique(result.text)
+        text = await reask_once(
+            self.roles, self.role, messages, first.raw,
+            f"{problem}; expected a 'Correctness of the step: Correct|Wrong' line per step and "
+            "a last line 'Correctness of the final answer: Correct|Wrong'",
+            model=self.model,
+        )  # fmt: skip
+        second = parse_step_critique(text) if text is not None else first
         return second if second.status == "scored" else first
 
     async def judge_step(

@@ -31,7 +31,7 @@ from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypedDict
 
-from sparring.agents import Actor
+from sparring.agents import Actor, reask_once
 from sparring.errors import ModelCallError
 from sparring.graphs._nodes import add_route, add_traced
 from sparring.graphs._state import ItemInput, RecordsState
@@ -219,20 +219,12 @@ class _OpenLoop:
         if first.status == "scored":
             return first
         problem = (first.reason or "parse_failure").split(": ", 1)[-1]
-        follow_up = load_prompt("common/repair").render(
-            problem=f"{problem}; expected one '<criterion>: <score>/5' line per criterion "
-            "and a last line 'Total score: <sum>/<most>'"
-        )
-        retry: list[ChatMessage] = [
-            *messages,
-            {"role": "assistant", "content": first.raw},
-            *follow_up,
-        ]
-        try:
-            result = await self.roles.complete("critic", retry, temperature=0.0)
-        except ModelCallError:
-            return first
-        second = parse_criteria_feedback(result.text)
+        text = await reask_once(
+            self.roles, "critic", messages, first.raw,
+            f"{problem}; expected one '<criterion>: <score>/5' line per criterion and a last "
+            "line 'Total score: <sum>/<most>'",
+        )  # fmt: skip
+        second = parse_criteria_feedback(text) if text is not None else first
         return second if second.status == "scored" else first
 
     def route(self, state: OpenRefineState) -> str:

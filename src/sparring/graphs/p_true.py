@@ -37,7 +37,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from typing_extensions import TypedDict
 
-from sparring.agents import GSM8K_FORMAT, Actor
+from sparring.agents import GSM8K_FORMAT, Actor, reask_once
 from sparring.errors import ModelCallError
 from sparring.graphs._p_true_read import (
     ConfidenceReading,
@@ -173,18 +173,13 @@ class _PTrueNodes:
         first = parse_verbal_confidence(result.text)
         if first.value is not None:
             return first, result.text
-        follow_up = load_prompt("common/repair").render(
-            problem=f"{(first.reason or '').split(': ', 1)[-1]}; expected a last line "
-            "'Confidence: NN%' with NN from 0 to 100"
-        )
-        reply: ChatMessage = {"role": "assistant", "content": result.text}
-        retry: list[ChatMessage] = [*messages, reply, *follow_up]
-        try:
-            again = await self.roles.complete("actor", retry, temperature=0.0)
-        except ModelCallError:
-            return first, result.text
-        second = parse_verbal_confidence(again.text)
-        return (second, again.text) if second.value is not None else (first, result.text)
+        text = await reask_once(
+            self.roles, "actor", messages, result.text,
+            f"{(first.reason or '').split(': ', 1)[-1]}; expected a last line 'Confidence: NN%' "
+            "with NN from 0 to 100",
+        )  # fmt: skip
+        second = parse_verbal_confidence(text) if text is not None else first
+        return (second, text or "") if second.value is not None else (first, result.text)
 
     async def _verbal(self, question: str, proposed: str) -> Rating:
         messages = self._messages("actor/confidence", question, proposed)
